@@ -1,0 +1,99 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+
+from accounts.models import Account, Membership
+from accounts.services import account_create
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class AccountCreationForm(forms.ModelForm):
+    """Adding an account in the admin also creates (or reuses) its owner, as `create_account` does."""
+
+    owner_email = forms.EmailField()
+    owner_password = forms.CharField(
+        widget=forms.PasswordInput, required=False, help_text="Needed only when no user has this email yet."
+    )
+
+    class Meta:
+        model = Account
+        fields = ["name", "parent", "timezone"]
+
+    def clean(self):
+        data = super().clean()
+        email = data.get("owner_email")
+        if email and not get_user_model().objects.filter(email__iexact=email).exists():
+            password = data.get("owner_password")
+            if not password:
+                self.add_error("owner_password", "A new owner needs a password.")
+            else:
+                try:
+                    validate_password(password)
+                except ValidationError as exc:
+                    self.add_error("owner_password", exc)
+        return data
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ["name", "id", "parent", "timezone", "created_at"]
+    list_filter = ["timezone"]
+    search_fields = ["name", "id"]
+    autocomplete_fields = ["parent"]
+    readonly_fields = ["id", "created_at", "updated_at"]
+    inlines = [MembershipInline]
+    actions = ["disconnect_ctm_globally"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = AccountCreationForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["name", "parent", "timezone", "owner_email", "owner_password"]
+        return ["id", "name", "parent", "timezone", "created_at", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        created = account_create(
+            name=obj.name,
+            owner_email=form.cleaned_data["owner_email"],
+            owner_password=form.cleaned_data["owner_password"],
+            parent=obj.parent,
+            timezone=obj.timezone,
+        )
+        obj.pk = created.pk
+        obj._state.adding = False
+
+    @admin.action(description="Disconnect CallTrackingMetrics globally (disable campaigns, remove credentials)")
+    def disconnect_ctm_globally(self, request, queryset):
+        from integrations.services import integration_disconnect
+
+        for account in queryset:
+            result = integration_disconnect(account=account, user=request.user, global_delete=True)
+            self.message_user(
+                request,
+                f"{account}: {result.keys_deleted} credential(s) removed, "
+                f"{result.campaigns_disabled} campaign(s) disabled.",
+                messages.SUCCESS,
+            )
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "account", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "account__name"]
+    autocomplete_fields = ["user", "account"]

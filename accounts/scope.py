@@ -1,0 +1,66 @@
+"""Every API request acts for exactly one account: the caller's, picked with `X-Account-Id`."""
+
+import uuid
+
+from rest_framework import status
+from rest_framework.permissions import BasePermission
+
+from accounts.models import Membership
+from accounts.selectors import memberships_for_user
+from ctm_integration.api.errors import ApiError
+
+ACCOUNT_HEADER = "X-Account-Id"
+
+
+class AccountIdRequired(ApiError):
+    default_detail = f"You belong to several accounts: choose one with the {ACCOUNT_HEADER} header."
+    default_code = "ACCOUNT_ID_REQUIRED"
+
+
+class InvalidAccountId(ApiError):
+    default_detail = f"{ACCOUNT_HEADER} must be an account id (a UUID)."
+    default_code = "INVALID_ACCOUNT_ID"
+
+
+class AccountAccessDenied(ApiError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = "You are not a member of that account."
+    default_code = "ACCOUNT_ACCESS_DENIED"
+
+
+def membership_for_request(request) -> Membership:
+    memberships = memberships_for_user(user=request.user)
+    raw = request.headers.get(ACCOUNT_HEADER, "").strip()
+    if raw:
+        try:
+            account_id = uuid.UUID(raw)
+        except ValueError:
+            raise InvalidAccountId() from None
+        membership = memberships.filter(account_id=account_id).first()
+        if membership is None:
+            raise AccountAccessDenied()
+        return membership
+    found = list(memberships[:2])
+    if not found:
+        raise AccountAccessDenied("You are not a member of any account.", code="NO_ACCOUNT")
+    if len(found) > 1:
+        raise AccountIdRequired()
+    return found[0]
+
+
+class IsAccountMember(BasePermission):
+    """Authenticated, and a member of the account the request acts for (sets `request.account`)."""
+
+    def has_permission(self, request, view) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        membership = membership_for_request(request)
+        request.membership = membership
+        request.account = membership.account
+        return True
+
+
+class AccountScopedMixin:
+    """For API views: JWT authentication plus the account scope."""
+
+    permission_classes = [IsAccountMember]

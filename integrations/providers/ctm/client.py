@@ -1,0 +1,238 @@
+"""The one way this service talks to the CallTrackingMetrics REST API (v1). No database here."""
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+from django.conf import settings
+
+from integrations.providers.ctm.errors import (
+    CtmBadRequest,
+    CtmConnectionError,
+    CtmError,
+    CtmInvalidCredentials,
+    CtmNotFound,
+    CtmRateLimited,
+    CtmServerError,
+    CtmTimeout,
+    CtmUnauthorized,
+)
+
+logger = logging.getLogger(__name__)
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+MAX_PER_PAGE = 150  # CTM answers 400 above this
+
+
+@dataclass(frozen=True)
+class CtmCredentials:
+    """What CTM issued: an access key and secret (Basic auth), or a session token (`auth_token`)."""
+
+    access_key: str
+    secret: str = ""
+    scheme: str = "basic"  # "basic" | "session_token"
+
+
+@dataclass(frozen=True)
+class Authentication:
+    credentials: CtmCredentials
+    expires_at: datetime | None = None
+    default_account_id: str = ""
+
+
+def _parse_expiry(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, int | float) or (isinstance(value, str) and value.isdigit()):
+        return datetime.fromtimestamp(int(value), tz=UTC)
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def parse_authentication(body: Any) -> Authentication:
+    """Read the answer of `POST /authentication` in every shape seen in the wild.
+
+    - `{"access_key": ..., "secret": ...}`: API credentials, used with HTTP Basic.
+    - `{"success": true, "token": ..., "expires": ..., "first_account": {"id": ...}}`: a session token.
+    - `{"success": false, "message": ...}` / `{"status": "error", "reason": ...}` / `{"error": ...}`: refused.
+    """
+    if not isinstance(body, dict):
+        raise CtmServerError("CTM's authentication answer is not a JSON object.")
+    first_account = body.get("first_account") if isinstance(body.get("first_account"), dict) else {}
+    default_account_id = str(first_account.get("id") or body.get("account_id") or "")
+    refused = body.get("success") is False or body.get("status") == "error"
+    if not refused and body.get("access_key") and body.get("secret"):
+        return Authentication(
+            credentials=CtmCredentials(access_key=str(body["access_key"]), secret=str(body["secret"])),
+            default_account_id=default_account_id,
+        )
+    if not refused and body.get("token"):
+        return Authentication(
+            credentials=CtmCredentials(access_key=str(body["token"]), scheme="session_token"),
+            expires_at=_parse_expiry(body.get("expires")),
+            default_account_id=default_account_id,
+        )
+    reason = body.get("message") or body.get("reason") or body.get("error") or "CTM refused the credentials."
+    raise CtmInvalidCredentials(str(reason), status=401)
+
+
+class CtmClient:
+    def __init__(
+        self,
+        *,
+        credentials: CtmCredentials | None = None,
+        base_url: str | None = None,
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] | None = None,
+        max_retries: int | None = None,
+        backoff: float | None = None,
+        max_retry_after: float | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.credentials = credentials
+        self.base_url = (base_url or settings.CTM_API_BASE_URL).rstrip("/")
+        self.session = session or requests.Session()
+        self.session.headers.update({"Accept": "application/json", "User-Agent": "ctm-integration/1.0"})
+        if credentials and credentials.scheme == "basic":
+            self.session.auth = (credentials.access_key, credentials.secret)
+        self.timeout = timeout or (settings.CTM_CONNECT_TIMEOUT, settings.CTM_READ_TIMEOUT)
+        self.max_retries = settings.CTM_MAX_RETRIES if max_retries is None else max_retries
+        self.backoff = settings.CTM_RETRY_BACKOFF if backoff is None else backoff
+        self.max_retry_after = settings.CTM_MAX_RETRY_AFTER if max_retry_after is None else max_retry_after
+        self.sleep = sleep
+
+    # --- endpoints --------------------------------------------------------------------------
+
+    def authenticate(self, *, username: str, password: str) -> Authentication:
+        """Exchange a CTM login for API credentials (`POST /authentication`)."""
+        try:
+            body = self._request(
+                "POST", "/authentication", data={"user": username, "password": password}, authenticated=False
+            )
+        except (CtmUnauthorized, CtmBadRequest, CtmNotFound) as exc:
+            raise CtmInvalidCredentials(str(exc), status=exc.status) from None
+        return parse_authentication(body)
+
+    def get_account(self, *, account_id: str) -> dict[str, Any]:
+        return self._request("GET", f"/accounts/{account_id}.json")
+
+    def list_accounts(self, *, page: int = 1, per_page: int = MAX_PER_PAGE) -> dict[str, Any]:
+        return self._request("GET", "/accounts.json", params={"page": page, "per_page": min(per_page, MAX_PER_PAGE)})
+
+    # --- transport --------------------------------------------------------------------------
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
+        json: Any = None,
+        authenticated: bool = True,
+    ) -> Any:
+        params = dict(params or {})
+        if authenticated:
+            if self.credentials is None:
+                raise CtmUnauthorized("No CTM credentials were given to the client.", status=401)
+            if self.credentials.scheme == "session_token":
+                params["auth_token"] = self.credentials.access_key
+        url = f"{self.base_url}{path}"
+        attempt = 0
+        while True:
+            started = time.monotonic()
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params or None,
+                    data=data,
+                    json=json,
+                    timeout=self.timeout,
+                    auth=None if authenticated else False,
+                )
+            except requests.Timeout:
+                failure: CtmError = CtmTimeout(f"CTM did not answer {method} {path} in time.")
+            except requests.ConnectionError:
+                failure = CtmConnectionError(f"CTM could not be reached for {method} {path}.")
+            else:
+                logger.info(
+                    "ctm %s %s -> %s in %.0f ms",
+                    method,
+                    path,
+                    response.status_code,
+                    (time.monotonic() - started) * 1000,
+                )
+                try:
+                    return self._interpret(response, method=method, path=path)
+                except (CtmRateLimited, CtmServerError) as exc:
+                    failure = exc
+            delay = self._retry_delay(failure, method=method, attempt=attempt)
+            if delay is None:
+                raise failure
+            attempt += 1
+            logger.warning("ctm %s %s failed (%s); retry %d in %.1f s", method, path, failure, attempt, delay)
+            self.sleep(delay)
+
+    def _retry_delay(self, failure: CtmError, *, method: str, attempt: int) -> float | None:
+        """Seconds to wait before trying again, or None to give up now."""
+        if attempt >= self.max_retries:
+            return None
+        if isinstance(failure, CtmRateLimited):
+            # A 429 was not processed, so any method may be retried; honour Retry-After if bearable.
+            if failure.retry_after is not None:
+                return failure.retry_after if failure.retry_after <= self.max_retry_after else None
+        elif method not in IDEMPOTENT_METHODS:
+            return None  # a POST that failed mid-way may have happened: never repeat it blindly
+        return self.backoff * (2**attempt) * (0.5 + random.random())
+
+    @staticmethod
+    def _interpret(response: requests.Response, *, method: str, path: str) -> Any:
+        status = response.status_code
+        try:
+            body = response.json() if response.content else {}
+        except ValueError:
+            body = None
+        reason = ""
+        if isinstance(body, dict):
+            reason = str(body.get("reason") or body.get("message") or body.get("error") or "")
+        where = f"{method} {path}"
+        if status in (401, 403):
+            raise CtmUnauthorized(f"CTM refused the credentials for {where}. {reason}".strip(), status=status)
+        if status == 404:
+            raise CtmNotFound(f"CTM has no such object ({where}).", status=404)
+        if status == 429:
+            raise CtmRateLimited(f"CTM rate limit reached ({where}).", retry_after=_retry_after(response))
+        if status >= 500:
+            raise CtmServerError(f"CTM answered {status} to {where}.", status=status)
+        if status >= 400:
+            raise CtmBadRequest(reason or f"CTM refused {where} ({status}).", status=status)
+        if body is None:
+            raise CtmServerError(f"CTM answered {where} with something that is not JSON.", status=status)
+        if isinstance(body, dict) and body.get("status") == "error":
+            raise CtmBadRequest(reason or f"CTM refused {where}.", status=status)
+        return body
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, (when - datetime.now(tz=UTC)).total_seconds())

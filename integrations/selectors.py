@@ -1,0 +1,38 @@
+"""Reads, always scoped to an account."""
+
+import uuid
+
+from django.db.models import QuerySet
+
+from accounts.models import Account
+from integrations.models import Campaign, Key, Provider, UserConfig
+
+
+def keys_for_account(*, account: Account) -> QuerySet[Key]:
+    return Key.objects.alive().filter(account=account)
+
+
+def key_for_account(*, account: Account, key_id: uuid.UUID | str) -> Key:
+    """The account's live key with that id; `Key.DoesNotExist` for anyone else's, so callers answer 404."""
+    try:
+        key_uuid = uuid.UUID(str(key_id))
+    except ValueError:
+        raise Key.DoesNotExist(f"No key {key_id!r}.") from None
+    return keys_for_account(account=account).get(pk=key_uuid)
+
+
+def config_for_account(*, account: Account) -> UserConfig | None:
+    return UserConfig.objects.alive().filter(account=account).select_related("key").first()
+
+
+def campaigns_for_account(*, account: Account) -> QuerySet[Campaign]:
+    return Campaign.objects.filter(account=account).select_related("key")
+
+
+def active_ctm_campaigns(*, account: Account) -> QuerySet[Campaign]:
+    """Active CTM campaigns that use one of the account's live credentials."""
+    return campaigns_for_account(account=account).filter(
+        integration=Provider.CTM,
+        status=Campaign.Status.ACTIVE,
+        key__in=keys_for_account(account=account),
+    )
