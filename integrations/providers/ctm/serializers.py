@@ -43,9 +43,7 @@ class KeySerializer(serializers.ModelSerializer):
 class ConfigInputSerializer(serializers.Serializer):
     token = serializers.CharField(max_length=64)
     account_id = serializers.CharField(max_length=64, validators=[validate_ctm_id])
-    subaccount_id = serializers.CharField(
-        max_length=64, required=False, allow_blank=True, allow_null=True, validators=[]
-    )
+    subaccount_id = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True, default="")
 
     def validate_subaccount_id(self, value: str | None) -> str:
         return validate_ctm_id(value) if value else ""
@@ -63,8 +61,6 @@ class ConfigSerializer(serializers.ModelSerializer):
 
 
 class DisconnectQuerySerializer(serializers.Serializer):
-    # `global` is a Python keyword, hence the source mapping.
-    global_delete = serializers.BooleanField(required=False, default=False)
-
-    def to_internal_value(self, data):
-        return super().to_internal_value({"global_delete": data.get("global", False)})
+    def get_fields(self) -> dict:
+        # `global` is a Python keyword, so the field cannot be declared as a class attribute.
+        return {"global": serializers.BooleanField(required=False, default=False)}

@@ -54,7 +54,7 @@ class CtmAuthView(CtmView):
         query = DisconnectQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         result = integration_disconnect(
-            account=request.account, user=request.user, global_delete=query.validated_data["global_delete"]
+            account=request.account, user=request.user, global_delete=query.validated_data["global"]
         )
         if not result.anything_removed and not result.keys_preserved:
             raise NotFound("CallTrackingMetrics is not connected for this account.", code="NOT_CONNECTED")
