@@ -30,3 +30,13 @@ def test_openapi_schema_and_docs_are_served(client):
     assert schema.status_code == 200
     assert b"/v1/e/calltrackingmetrics/auth" in schema.content
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_a_models_own_validation_error_is_a_400_naming_the_field():
+    from django.core.exceptions import ValidationError
+
+    response = envelope_exception_handler(ValidationError({"timezone": ["Not a zone."]}), {"view": object()})
+    assert response.status_code == 400
+    assert response.data["code"] == "VALIDATION_ERROR"
+    assert response.data["errors"] == {"timezone": ["Not a zone."]}
+    assert response.data["message"] == "timezone: Not a zone."
