@@ -117,3 +117,154 @@ class EncryptionCanary(models.Model):
 
     def __str__(self) -> str:
         return f"Encryption canary ({self.created_at:%Y-%m-%d})"
+
+
+class Call(models.Model):
+    """One normalized row per provider call, from the API sync and from webhooks alike."""
+
+    class Status(models.TextChoices):
+        ANSWERED = "answered"
+        MISSED = "missed"
+        CANCELED = "canceled"
+        FAILED = "failed"
+        IN_PROGRESS = "in_progress"
+        UNKNOWN = "unknown"
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound"
+        OUTBOUND = "outbound"
+        UNKNOWN = "unknown"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="calls")
+    provider = models.CharField(max_length=32, choices=Provider.choices, default=Provider.CTM)
+    provider_call_id = models.CharField(max_length=64)
+    provider_account_id = models.CharField(max_length=64, help_text="The CTM account the call belongs to.")
+    tracking_number = models.CharField(max_length=20, blank=True)
+    caller_number = models.CharField(max_length=20, blank=True)
+    source = models.CharField(max_length=200, blank=True)
+    direction = models.CharField(max_length=16, choices=Direction.choices, default=Direction.UNKNOWN)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.UNKNOWN)
+    started_at = models.DateTimeField()
+    duration = models.PositiveIntegerField(default=0, help_text="Seconds")
+    talk_time = models.PositiveIntegerField(default=0, help_text="Seconds")
+    is_first_time_caller = models.BooleanField(default=False)
+    recording_url = models.URLField(max_length=1000, blank=True)
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls")
+    raw = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "account", "provider_call_id"], name="call_unique_provider_account_call"
+            )
+        ]
+        indexes = [models.Index(fields=["account", "provider", "provider_account_id", "started_at"])]
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} call {self.provider_call_id}"
+
+
+class CallCounters(models.Model):
+    """What a rollup counts. A call contributes 1 to `calls` and to its status's column."""
+
+    calls = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    missed = models.PositiveIntegerField(default=0)
+    canceled = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    in_progress = models.PositiveIntegerField(default=0)
+    first_time_callers = models.PositiveIntegerField(default=0)
+    duration = models.PositiveBigIntegerField(default=0, help_text="Seconds")
+    talk_time = models.PositiveBigIntegerField(default=0, help_text="Seconds")
+
+    COUNTERS = (
+        "calls", "answered", "missed", "canceled", "failed", "in_progress",
+        "first_time_callers", "duration", "talk_time",
+    )  # fmt: skip
+
+    class Meta:
+        abstract = True
+
+
+class CallDailyRollup(CallCounters):
+    """Calls per account, provider account, source and day (in the account's time zone)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    provider = models.CharField(max_length=32, choices=Provider.choices)
+    provider_account_id = models.CharField(max_length=64)
+    source = models.CharField(max_length=200, blank=True)
+    day = models.DateField()
+
+    KEY = ("account_id", "provider", "provider_account_id", "source", "day")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "provider", "provider_account_id", "day", "source"], name="rollup_daily_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_account_id} {self.day} {self.source or '(no source)'}: {self.calls} calls"
+
+
+class CallHourlyRollup(CallCounters):
+    """Calls per account, provider account and local hour: the hourly chart without raw scans."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    provider = models.CharField(max_length=32, choices=Provider.choices)
+    provider_account_id = models.CharField(max_length=64)
+    day = models.DateField()
+    hour = models.PositiveSmallIntegerField()
+
+    KEY = ("account_id", "provider", "provider_account_id", "day", "hour")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "provider", "provider_account_id", "day", "hour"], name="rollup_hourly_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_account_id} {self.day} {self.hour:02d}h: {self.calls} calls"
+
+
+class CampaignDailyMetric(CallCounters):
+    """A campaign's calls per day (in its account's time zone)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="daily_metrics")
+    day = models.DateField()
+
+    KEY = ("campaign_id", "day")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "day"], name="campaign_metric_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.day}: {self.calls} calls"
+
+
+class CallSyncState(models.Model):
+    """Where the incremental call sync of one configured CTM account stands."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="call_syncs")
+    key = models.ForeignKey(Key, on_delete=models.CASCADE, related_name="call_syncs")
+    provider_account_id = models.CharField(max_length=64)
+    watermark = models.BigIntegerField(default=0, help_text="Largest CTM unix_time synced so far")
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    calls_synced = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "provider_account_id"], name="call_sync_unique_target")
+        ]
+
+    def __str__(self) -> str:
+        return f"Call sync of CTM {self.provider_account_id} for {self.account}"

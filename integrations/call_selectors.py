@@ -1,0 +1,191 @@
+"""Reading the local call store: summary and timeline chart from rollups, and the raw recounts
+that prove them (tests, `bench/summary`)."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate, TruncHour
+
+from accounts.models import Account
+from integrations.events import UNANSWERED_STATUSES, CallStatus
+from integrations.models import Call, CallCounters, CallDailyRollup, CallHourlyRollup, CallSyncState
+from integrations.rollups import STATUS_COLUMNS, zone
+
+
+class Interval(StrEnum):
+    HOUR = "hour"
+    DAY = "day"
+    WEEK = "week"
+
+
+@dataclass(frozen=True)
+class CallScope:
+    """Whose calls: one account's calls of one provider account, between two local dates (inclusive)."""
+
+    account: Account
+    provider: str
+    provider_account_id: str
+    start: date
+    end: date
+
+    def utc_bounds(self) -> tuple[datetime, datetime]:
+        tz = zone(self.account.timezone)
+        # In UTC: arithmetic between datetimes sharing a tzinfo ignores DST changes.
+        return (
+            datetime.combine(self.start, time.min, tzinfo=tz).astimezone(UTC),
+            datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=tz).astimezone(UTC),
+        )
+
+    def rollup_filter(self) -> dict[str, Any]:
+        return {
+            "account": self.account,
+            "provider": self.provider,
+            "provider_account_id": self.provider_account_id,
+            "day__gte": self.start,
+            "day__lte": self.end,
+        }
+
+    def raw_calls(self) -> QuerySet[Call]:
+        low, high = self.utc_bounds()
+        return Call.objects.filter(
+            account=self.account,
+            provider=self.provider,
+            provider_account_id=self.provider_account_id,
+            started_at__gte=low,
+            started_at__lt=high,
+        )
+
+
+ROLLUP_SUMS = {column: Sum(column) for column in CallCounters.COUNTERS}
+RAW_SUMS = {
+    "calls": Count("id"),
+    **{status: Count("id", filter=Q(status=status)) for status in STATUS_COLUMNS},
+    "first_time_callers": Count("id", filter=Q(is_first_time_caller=True)),
+    "duration": Sum("duration"),
+    "talk_time": Sum("talk_time"),
+}
+
+
+def _ratio(numerator: int, denominator: int, digits: int = 4) -> float:
+    return round(numerator / denominator, digits) if denominator else 0.0
+
+
+def _summary(totals: dict[str, int | None], by_source: list[dict[str, Any]]) -> dict[str, Any]:
+    t = {column: totals.get(column) or 0 for column in CallCounters.COUNTERS}
+    by_status = {status: t[status] for status in sorted(STATUS_COLUMNS)}
+    by_status[CallStatus.UNKNOWN.value] = t["calls"] - sum(by_status.values())
+    missed = sum(t[s.value] for s in UNANSWERED_STATUSES)
+    return {
+        "total": t["calls"],
+        "answered": t["answered"],
+        "missed": missed,
+        "answer_rate": _ratio(t["answered"], t["calls"] - t["in_progress"]),
+        "duration": {"total": t["duration"], "average": _ratio(t["duration"], t["calls"], 1)},
+        "talk_time": {"total": t["talk_time"], "average_per_answered": _ratio(t["talk_time"], t["answered"], 1)},
+        "first_time_callers": t["first_time_callers"],
+        "by_status": by_status,
+        "by_source": sorted(
+            (
+                {"source": row["source"], "calls": row["calls"], "answered": row["answered"]}
+                for row in by_source
+                if row["calls"]  # a rollup row emptied by calls that moved away
+            ),
+            key=lambda row: (-row["calls"], row["source"]),
+        ),
+    }
+
+
+def call_summary(*, scope: CallScope) -> dict[str, Any]:
+    rollups = CallDailyRollup.objects.filter(**scope.rollup_filter())
+    by_source = rollups.values("source").annotate(calls=Sum("calls"), answered=Sum("answered")).order_by()
+    return _summary(rollups.aggregate(**ROLLUP_SUMS), list(by_source))
+
+
+def call_summary_recount(*, scope: CallScope) -> dict[str, Any]:
+    calls = scope.raw_calls()
+    by_source = calls.values("source").annotate(calls=Count("id"), answered=Count("id", filter=Q(status="answered")))
+    return _summary(calls.aggregate(**RAW_SUMS), list(by_source.order_by()))
+
+
+# --- the timeline chart -------------------------------------------------------------------
+
+MAX_HOURLY_DAYS = 31
+
+
+def _bucket_starts(scope: CallScope, interval: Interval) -> list[datetime]:
+    """Every bucket start (local, aware) from the range's start to its end: the zero-filled axis."""
+    tz = zone(scope.account.timezone)
+    if interval is Interval.HOUR:
+        low, high = scope.utc_bounds()
+        hours = int((high - low).total_seconds() // 3600)
+        # Walk in UTC and convert, so DST days get their 23 or 25 hours; merge a repeated local hour.
+        seen: dict[tuple[date, int], datetime] = {}
+        for n in range(hours):
+            local = (low + timedelta(hours=n)).astimezone(tz)
+            seen.setdefault((local.date(), local.hour), local)
+        return list(seen.values())
+    step = 7 if interval is Interval.WEEK else 1
+    first = scope.start - timedelta(days=scope.start.weekday()) if interval is Interval.WEEK else scope.start
+    days = range(0, (scope.end - first).days + 1, step)
+    return [datetime.combine(first + timedelta(days=n), time.min, tzinfo=tz) for n in days]
+
+
+def _bucket_key(interval: Interval, day: date, hour: int = 0) -> tuple[date, int]:
+    if interval is Interval.WEEK:
+        return day - timedelta(days=day.weekday()), 0
+    return day, hour if interval is Interval.HOUR else 0
+
+
+def _chart(scope: CallScope, interval: Interval, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    totals: dict[tuple[date, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        bucket = totals[_bucket_key(interval, row["day"], row.get("hour", 0))]
+        for column in ("calls", "answered", "duration", *(s.value for s in UNANSWERED_STATUSES)):
+            bucket[column] += row[column] or 0
+    chart = []
+    for start in _bucket_starts(scope, interval):
+        bucket = totals.get((start.date(), start.hour), {})
+        chart.append(
+            {
+                "start": start.isoformat(),
+                "total": bucket.get("calls", 0),
+                "answered": bucket.get("answered", 0),
+                "missed": sum(bucket.get(s.value, 0) for s in UNANSWERED_STATUSES),
+                "duration": bucket.get("duration", 0),
+            }
+        )
+    return chart
+
+
+CHART_COLUMNS = ("calls", "answered", "duration", *(s.value for s in UNANSWERED_STATUSES))
+
+
+def call_chart(*, scope: CallScope, interval: Interval) -> list[dict[str, Any]]:
+    if interval is Interval.HOUR:
+        rollups = CallHourlyRollup.objects.filter(**scope.rollup_filter()).values("day", "hour")
+    else:
+        rollups = CallDailyRollup.objects.filter(**scope.rollup_filter()).values("day")
+    rows = rollups.annotate(**{c: Sum(c) for c in CHART_COLUMNS}).order_by()
+    return _chart(scope, interval, list(rows))
+
+
+def call_chart_recount(*, scope: CallScope, interval: Interval) -> list[dict[str, Any]]:
+    tz = zone(scope.account.timezone)
+    sums = {c: RAW_SUMS[c] for c in CHART_COLUMNS}
+    calls = scope.raw_calls()
+    if interval is Interval.HOUR:
+        rows = [
+            {**row, "day": row["local"].astimezone(tz).date(), "hour": row["local"].astimezone(tz).hour}
+            for row in calls.annotate(local=TruncHour("started_at", tzinfo=tz)).values("local").annotate(**sums)
+        ]
+    else:
+        rows = list(calls.annotate(day=TruncDate("started_at", tzinfo=tz)).values("day").annotate(**sums).order_by())
+    return _chart(scope, interval, rows)
+
+
+def call_sync_state(*, account: Account, provider_account_id: str) -> CallSyncState | None:
+    return CallSyncState.objects.filter(account=account, provider_account_id=provider_account_id).first()

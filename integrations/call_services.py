@@ -1,0 +1,137 @@
+"""Writing calls: idempotent upserts from any source (sync, webhooks), with rollups kept exact."""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate, TruncHour
+
+from accounts.models import Account
+from integrations.events import CallEvent, CallStatus
+from integrations.models import Call, CallDailyRollup, CallHourlyRollup, Campaign, CampaignDailyMetric
+from integrations.rollups import ROLLUP_MODELS, STATUS_COLUMNS, CallFacts, rollups_apply, zone
+
+# Fields an event may fill; an empty incoming value never erases a known one.
+MERGED_FIELDS = ("tracking_number", "caller_number", "source", "recording_url")
+# Fields only a final event may change once the call is final (a late "start" must not regress it).
+FINAL_FIELDS = ("status", "duration", "talk_time", "direction", "is_first_time_caller", "started_at")
+
+
+@dataclass(frozen=True)
+class CallUpsert:
+    call: Call
+    created: bool
+    changed: bool
+
+
+def campaign_for_call(*, account: Account, event: CallEvent, fallback: Campaign | None = None) -> Campaign | None:
+    """The account's non-disabled campaign tracking this number for this provider account, else `fallback`."""
+    if event.tracking_number:
+        candidates = Campaign.objects.filter(account=account, integration=event.provider).exclude(
+            status=Campaign.Status.DISABLED
+        )
+        for campaign in candidates.order_by("created_at"):
+            if event.tracking_number in campaign.tracking_numbers and campaign.ctm_account_id in (
+                "",
+                event.provider_account_id,
+            ):
+                return campaign
+    return fallback
+
+
+def _apply_event(call: Call, event: CallEvent) -> None:
+    regress = call.pk is not None and CallStatus(call.status).is_final and not event.status.is_final
+    if not regress:
+        call.status = event.status.value
+        call.direction = event.direction.value
+        call.duration = event.duration
+        call.talk_time = event.talk_time
+        call.is_first_time_caller = event.is_first_time_caller
+        call.started_at = event.started_at
+        if event.raw:
+            call.raw = event.raw
+    for name in MERGED_FIELDS:
+        value = getattr(event, name)
+        if value:
+            setattr(call, name, value)
+    call.provider_account_id = event.provider_account_id or call.provider_account_id
+
+
+def call_upsert(*, account: Account, event: CallEvent, fallback_campaign: Campaign | None = None) -> CallUpsert:
+    """Insert or merge one call event. Running it again with the same event changes nothing."""
+    with transaction.atomic():
+        identity = {"account": account, "provider": event.provider, "provider_call_id": event.provider_call_id}
+        call = Call.objects.select_for_update().filter(**identity).first()
+        created = False
+        if call is None:
+            call = Call(**identity, provider_account_id=event.provider_account_id)
+            _apply_event(call, event)
+            call.campaign = campaign_for_call(account=account, event=event, fallback=fallback_campaign)
+            try:
+                with transaction.atomic():
+                    call.save(force_insert=True)
+                created = True
+            except IntegrityError:
+                # Someone else inserted it a moment ago: merge into theirs instead.
+                call = Call.objects.select_for_update().get(**identity)
+        if created:
+            rollups_apply(after=[CallFacts.of(call, timezone=account.timezone)])
+            return CallUpsert(call=call, created=True, changed=True)
+
+        before = CallFacts.of(call, timezone=account.timezone)
+        snapshot = {f: getattr(call, f) for f in (*MERGED_FIELDS, *FINAL_FIELDS, "raw", "provider_account_id")}
+        _apply_event(call, event)
+        if call.campaign_id is None:
+            call.campaign = campaign_for_call(account=account, event=event, fallback=fallback_campaign)
+        changed_fields = [f for f, old in snapshot.items() if getattr(call, f) != old]
+        if call.campaign_id != before.campaign_id:
+            changed_fields.append("campaign")
+        if not changed_fields:
+            return CallUpsert(call=call, created=False, changed=False)
+        call.save(update_fields=[*changed_fields, "updated_at"])
+        rollups_apply(before=[before], after=[CallFacts.of(call, timezone=account.timezone)])
+        return CallUpsert(call=call, created=False, changed=True)
+
+
+@transaction.atomic
+def call_rollups_rebuild(*, account: Account) -> int:
+    """Recompute the account's rollups from its raw calls (after a time zone change, or a repair)."""
+    for model in ROLLUP_MODELS:
+        owner = {"campaign__account": account} if model is CampaignDailyMetric else {"account": account}
+        model.objects.filter(**owner).delete()
+    tz = zone(account.timezone)
+    calls = Call.objects.filter(account=account)
+    sums = {
+        "calls": Count("id"),
+        **{s: Count("id", filter=Q(status=s)) for s in STATUS_COLUMNS},
+        "first_time_callers": Count("id", filter=Q(is_first_time_caller=True)),
+        "duration": Sum("duration"),
+        "talk_time": Sum("talk_time"),
+    }
+    daily = calls.annotate(day=TruncDate("started_at", tzinfo=tz)).values(
+        "provider", "provider_account_id", "source", "day"
+    )
+    CallDailyRollup.objects.bulk_create(
+        (CallDailyRollup(account=account, **row) for row in daily.annotate(**sums).order_by()), batch_size=2000
+    )
+    hourly = calls.annotate(local_hour=TruncHour("started_at", tzinfo=tz)).values(
+        "provider", "provider_account_id", "local_hour"
+    )
+    CallHourlyRollup.objects.bulk_create(
+        (
+            CallHourlyRollup(
+                account=account,
+                day=row["local_hour"].astimezone(tz).date(),
+                hour=row["local_hour"].astimezone(tz).hour,
+                **{k: v for k, v in row.items() if k != "local_hour"},
+            )
+            for row in hourly.annotate(**sums).order_by()
+        ),
+        batch_size=2000,
+    )
+    campaign = calls.filter(campaign__isnull=False).annotate(day=TruncDate("started_at", tzinfo=tz))
+    CampaignDailyMetric.objects.bulk_create(
+        (CampaignDailyMetric(**row) for row in campaign.values("campaign_id", "day").annotate(**sums).order_by()),
+        batch_size=2000,
+    )
+    return calls.count()

@@ -1,0 +1,109 @@
+"""Rollups kept in step with calls: what a call contributes, and applying the difference.
+
+Every write to a call goes through `rollups_apply(before=..., after=...)` inside the same
+transaction, so daily/hourly/campaign rollups always equal a recount from raw calls.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
+
+from integrations.models import CallCounters, CallDailyRollup, CallHourlyRollup, CampaignDailyMetric
+
+STATUS_COLUMNS = {"answered", "missed", "canceled", "failed", "in_progress"}
+ROLLUP_MODELS: tuple[type[CallCounters], ...] = (CallDailyRollup, CallHourlyRollup, CampaignDailyMetric)
+
+
+@lru_cache(maxsize=512)
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    """The fields of a call that rollups depend on (a snapshot, before or after a write)."""
+
+    account_id: object
+    timezone: str
+    provider: str
+    provider_account_id: str
+    source: str
+    status: str
+    started_at: object
+    duration: int
+    talk_time: int
+    is_first_time_caller: bool
+    campaign_id: object
+
+    @classmethod
+    def of(cls, call, *, timezone: str) -> "CallFacts":
+        return cls(
+            account_id=call.account_id,
+            timezone=timezone,
+            provider=call.provider,
+            provider_account_id=call.provider_account_id,
+            source=call.source,
+            status=call.status,
+            started_at=call.started_at,
+            duration=call.duration,
+            talk_time=call.talk_time,
+            is_first_time_caller=call.is_first_time_caller,
+            campaign_id=call.campaign_id,
+        )
+
+    def counters(self) -> dict[str, int]:
+        values = {
+            "calls": 1,
+            "first_time_callers": int(self.is_first_time_caller),
+            "duration": self.duration,
+            "talk_time": self.talk_time,
+        }
+        if self.status in STATUS_COLUMNS:
+            values[self.status] = 1
+        return values
+
+    def buckets(self) -> list[tuple[type[CallCounters], tuple]]:
+        local = self.started_at.astimezone(zone(self.timezone))
+        day: date = local.date()
+        buckets: list[tuple[type[CallCounters], tuple]] = [
+            (CallDailyRollup, (self.account_id, self.provider, self.provider_account_id, self.source, day)),
+            (CallHourlyRollup, (self.account_id, self.provider, self.provider_account_id, day, local.hour)),
+        ]
+        if self.campaign_id:
+            buckets.append((CampaignDailyMetric, (self.campaign_id, day)))
+        return buckets
+
+
+def rollup_deltas(*, before: Iterable[CallFacts], after: Iterable[CallFacts]) -> dict:
+    """Net change per rollup row: what `after` contributes minus what `before` did (zeros dropped)."""
+    deltas: dict[tuple[type[CallCounters], tuple], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for sign, facts_list in ((-1, before), (1, after)):
+        for facts in facts_list:
+            counters = facts.counters()
+            for bucket in facts.buckets():
+                for column, value in counters.items():
+                    deltas[bucket][column] += sign * value
+    return {bucket: {c: v for c, v in delta.items() if v} for bucket, delta in deltas.items() if any(delta.values())}
+
+
+def rollups_apply(*, before: Iterable[CallFacts] = (), after: Iterable[CallFacts] = ()) -> None:
+    """Move the rollups from what `before` contributed to what `after` contributes."""
+    for (model, key), delta in rollup_deltas(before=before, after=after).items():
+        _add(model, dict(zip(model.KEY, key, strict=True)), delta)
+
+
+def _add(model: type[models.Model], key: dict, delta: dict[str, int]) -> None:
+    increments = {column: F(column) + value for column, value in delta.items()}
+    if model.objects.filter(**key).update(**increments):
+        return
+    try:
+        with transaction.atomic():  # savepoint: a concurrent insert of the same row is not fatal
+            model.objects.create(**key, **delta)
+    except IntegrityError:
+        model.objects.filter(**key).update(**increments)
