@@ -206,3 +206,13 @@ if IS_PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- Call sync ------------------------------------------------------------------------------------
+CTM_SYNC_INITIAL_DAYS = env.int("CTM_SYNC_INITIAL_DAYS", default=30)
+CTM_SYNC_EVERY_MINUTES = env.int("CTM_SYNC_EVERY_MINUTES", default=10)
+CELERY_BEAT_SCHEDULE = {
+    "ctm-call-sync": {
+        "task": "integrations.tasks.ctm_calls_sync_all",
+        "schedule": CTM_SYNC_EVERY_MINUTES * 60,
+    },
+}

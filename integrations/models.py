@@ -258,6 +258,7 @@ class CallSyncState(models.Model):
     last_synced_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     calls_synced = models.PositiveBigIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True, help_text="A running sync holds this lease.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -96,3 +96,90 @@ def ctm_sandbox(settings):
     yield server.sandbox
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def sandbox_token(api, ctm_sandbox) -> str:
+    """CTM connected through our API against the sandbox; the key's token id."""
+    from integrations.providers.ctm.sandbox.data import DEMO_LOGIN, DEMO_PASSWORD
+
+    response = api.post(
+        "/v1/e/calltrackingmetrics/auth", {"username": DEMO_LOGIN, "password": DEMO_PASSWORD}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    return response.json()["data"]["token"]
+
+
+@pytest.fixture
+def celery_worker(transactional_db, settings):
+    """A real Celery worker process consuming from Redis, on the test database.
+
+    Returns a function that starts it with extra environment (e.g. the sandbox's URL); the worker
+    is stopped at teardown. Tests using it must commit their data (transactional_db).
+    """
+    import os
+    import subprocess
+    import sys
+
+    import redis
+    from django.db import connection
+
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("REDIS_URL is not set: the real-worker tests need Redis")
+    redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()  # no tasks left over from another run
+    db = connection.settings_dict
+    database_url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    processes: list[subprocess.Popen] = []
+
+    def start(**extra_env: str) -> subprocess.Popen:
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "FIELD_ENCRYPTION_KEY": ",".join(settings.FIELD_ENCRYPTION_KEY),
+            "DB_CONN_MAX_AGE": "0",
+            **extra_env,
+        }
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "ctm_integration",
+                "worker",
+                "--pool=solo",
+                "--concurrency=1",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=INFO",
+            ],
+            cwd=Path(__file__).resolve().parent.parent,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        processes.append(process)
+        return process
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the real-worker tests share the test database with another process: PostgreSQL only")
+    yield start
+    for process in processes:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def wait_for(condition: Callable[[], bool], *, timeout: float = 60.0, interval: float = 0.2) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()

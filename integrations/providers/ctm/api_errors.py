@@ -9,6 +9,7 @@ from integrations.providers.ctm.errors import (
     CtmError,
     CtmInvalidCredentials,
     CtmKeyInvalidated,
+    CtmNoNumberAvailable,
     CtmNotFound,
     CtmRateLimited,
     CtmTimeout,
@@ -34,6 +35,8 @@ def api_error_for(exc: CtmError) -> ApiError:
         return InvalidCredentials()
     if isinstance(exc, CtmNotFound):
         return NotFound("CallTrackingMetrics has no such object for these credentials.", code="CTM_NOT_FOUND")
+    if isinstance(exc, CtmNoNumberAvailable):
+        return ApiError(str(exc), code="NO_NUMBER_AVAILABLE")
     if isinstance(exc, CtmBadRequest):
         return ApiError(f"CallTrackingMetrics refused the request: {exc}", code="CTM_BAD_REQUEST")
     if isinstance(exc, CtmRateLimited):

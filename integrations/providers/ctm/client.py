@@ -3,9 +3,9 @@
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import requests
@@ -125,7 +125,101 @@ class CtmClient:
         return self._request("GET", f"/accounts/{account_id}.json")
 
     def list_accounts(self, *, page: int = 1, per_page: int = MAX_PER_PAGE) -> dict[str, Any]:
-        return self._request("GET", "/accounts.json", params={"page": page, "per_page": min(per_page, MAX_PER_PAGE)})
+        return self._request("GET", "/accounts.json", params=_paging(page, per_page))
+
+    # calls ("activities")
+
+    def list_calls(
+        self,
+        *,
+        account_id: str,
+        page: int = 1,
+        per_page: int = MAX_PER_PAGE,
+        start_date: date | None = None,
+        end_date: date | None = None,
+        directions: list[str] | None = None,
+        dial_statuses: list[str] | None = None,
+        sources: list[str] | None = None,
+        search: str = "",
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = _paging(page, per_page)
+        if start_date:
+            params["start_date"] = start_date.isoformat()
+        if end_date:
+            params["end_date"] = end_date.isoformat()
+        if directions:
+            params["direction[]"] = directions
+        if dial_statuses:
+            params["dial_status[]"] = dial_statuses
+        if sources:
+            params["multi_sources[]"] = sources
+            params["multi_sources_operator"] = "includes"
+        if search:
+            params["filter"] = search
+        return self._request("GET", f"/accounts/{account_id}/calls.json", params=params)
+
+    def iter_calls(self, *, account_id: str, day: date) -> Iterator[list[dict[str, Any]]]:
+        """Every call of one day, a page (150) at a time, following CTM's `next_page`."""
+        page = 1
+        while True:
+            body = self.list_calls(account_id=account_id, page=page, start_date=day, end_date=day)
+            calls = body.get("calls") or []
+            if calls:
+                yield calls
+            if not calls or not body.get("next_page") or page >= int(body.get("total_pages") or page):
+                return
+            page += 1
+
+    def get_call(self, *, account_id: str, call_id: str) -> dict[str, Any]:
+        return self._request("GET", f"/accounts/{account_id}/calls/{call_id}.json")
+
+    # tracking sources and numbers (our "trackers")
+
+    def list_sources(self, *, account_id: str, page: int = 1, per_page: int = MAX_PER_PAGE) -> dict[str, Any]:
+        return self._request("GET", f"/accounts/{account_id}/sources.json", params=_paging(page, per_page))
+
+    def get_source(self, *, account_id: str, source_id: str) -> dict[str, Any]:
+        return self._request("GET", f"/accounts/{account_id}/sources/{source_id}.json")
+
+    def create_source(self, *, account_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        body = self._request("POST", f"/accounts/{account_id}/sources.json", json=fields)
+        return body.get("source", body)
+
+    def update_source(self, *, account_id: str, source_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        body = self._request("PUT", f"/accounts/{account_id}/sources/{source_id}.json", json=fields)
+        return body.get("source", body)
+
+    def delete_source(self, *, account_id: str, source_id: str) -> None:
+        self._request("DELETE", f"/accounts/{account_id}/sources/{source_id}.json")
+
+    def source_numbers(self, *, account_id: str, source_id: str) -> list[dict[str, Any]]:
+        body = self._request(
+            "GET", f"/accounts/{account_id}/sources/{source_id}/numbers.json", params=_paging(1, MAX_PER_PAGE)
+        )
+        return body.get("numbers") or []
+
+    def add_number_to_source(self, *, account_id: str, source_id: str, number_id: str) -> None:
+        self._request("POST", f"/accounts/{account_id}/sources/{source_id}/numbers/{number_id}/add.json")
+
+    def get_number(self, *, account_id: str, number_id: str) -> dict[str, Any]:
+        return self._request("GET", f"/accounts/{account_id}/numbers/{number_id}.json")
+
+    def search_numbers(
+        self, *, account_id: str, area_code: str = "", country_code: str = "US", toll_free: bool = False
+    ) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"country_code": country_code}
+        if toll_free:
+            params["searchby"] = "tollfree"
+        else:
+            params["area_code"] = area_code
+        return self._request("GET", f"/accounts/{account_id}/numbers/search.json", params=params).get("results") or []
+
+    def buy_number(self, *, account_id: str, phone_number: str, name: str = "") -> dict[str, Any]:
+        fields = {"phone_number": phone_number, **({"name": name} if name else {})}
+        return self._request("POST", f"/accounts/{account_id}/numbers.json", json=fields)["number"]
+
+    def release_number(self, *, account_id: str, number_id: str) -> None:
+        self._request("DELETE", f"/accounts/{account_id}/numbers/{number_id}.json")
 
     # --- transport --------------------------------------------------------------------------
 
@@ -220,6 +314,10 @@ class CtmClient:
         if isinstance(body, dict) and body.get("status") == "error":
             raise CtmBadRequest(reason or f"CTM refused {where}.", status=status)
         return body
+
+
+def _paging(page: int, per_page: int) -> dict[str, int]:
+    return {"page": max(1, page), "per_page": max(1, min(per_page, MAX_PER_PAGE))}
 
 
 def _retry_after(response: requests.Response) -> float | None:

@@ -47,3 +47,7 @@ class CtmConnectionError(CtmError):
 
 class CtmKeyInvalidated(CtmError):
     """Our stored key is marked invalidated (CTM refused it before): the user must reconnect."""
+
+
+class CtmNoNumberAvailable(CtmBadRequest):
+    """A number search at CTM found nothing to buy."""

@@ -1,8 +1,40 @@
-from django.urls import path
+from django.urls import path, register_converter
 
+from integrations.providers.ctm.data_views import (
+    CtmAccountsView,
+    CtmAccountView,
+    CtmCallChartView,
+    CtmCallSummaryView,
+    CtmCallsView,
+)
+from integrations.providers.ctm.tracker_views import CtmTrackersView, CtmTrackerView
 from integrations.providers.ctm.views import CtmAuthView, CtmConfigView
+
+
+class CtmIdConverter:
+    """CTM ids (digits, or prefixed ids like TPN...): nothing that could change the CTM URL."""
+
+    regex = "[A-Za-z0-9_-]{1,64}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(CtmIdConverter, "ctmid")
+
+ACCOUNT = "<ctmid:token_id>/accounts/<ctmid:ctm_account_id>"
 
 urlpatterns = [
     path("auth", CtmAuthView.as_view(), name="ctm-auth"),
     path("auth/config", CtmConfigView.as_view(), name="ctm-auth-config"),
+    path("<ctmid:token_id>/accounts", CtmAccountsView.as_view(), name="ctm-accounts"),
+    path(ACCOUNT, CtmAccountView.as_view(), name="ctm-account"),
+    path(f"{ACCOUNT}/calls", CtmCallsView.as_view(), name="ctm-calls"),
+    path(f"{ACCOUNT}/calls/summary", CtmCallSummaryView.as_view(), name="ctm-call-summary"),
+    path(f"{ACCOUNT}/calls/chart", CtmCallChartView.as_view(), name="ctm-call-chart"),
+    path(f"{ACCOUNT}/trackers", CtmTrackersView.as_view(), name="ctm-trackers"),
+    path(f"{ACCOUNT}/trackers/<ctmid:tracker_id>", CtmTrackerView.as_view(), name="ctm-tracker"),
 ]

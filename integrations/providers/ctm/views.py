@@ -4,14 +4,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from accounts.scope import AccountScopedMixin
 from ctm_integration.api.envelope import success
 from ctm_integration.api.errors import ApiError, NotFound
-from integrations.models import Key
 from integrations.providers.ctm.access import ctm_session
-from integrations.providers.ctm.api_errors import CtmErrorsMixin
+from integrations.providers.ctm.base_views import CtmView
 from integrations.providers.ctm.serializers import (
     ConfigInputSerializer,
     ConfigSerializer,
@@ -19,16 +16,8 @@ from integrations.providers.ctm.serializers import (
     DisconnectQuerySerializer,
     KeySerializer,
 )
-from integrations.selectors import key_for_account, keys_for_account
+from integrations.selectors import keys_for_account
 from integrations.services import config_save, integration_disconnect, key_connect
-
-
-class CtmView(CtmErrorsMixin, AccountScopedMixin, APIView):
-    def get_key(self, key_id: str) -> Key:
-        try:
-            return key_for_account(account=self.request.account, key_id=key_id)
-        except Key.DoesNotExist:
-            raise NotFound("No CTM credentials with that token.", code="TOKEN_NOT_FOUND") from None
 
 
 class CtmAuthView(CtmView):

@@ -52,6 +52,28 @@ class SandboxWorld:
     seed: int
     accounts: dict[int, SandboxAccount]
     logins: dict[str, SandboxLogin]
+    # Tracking sources and numbers per account; mutable, like CTM's.
+    sources: dict[int, dict[int, dict]] = field(default_factory=dict)
+    numbers: dict[int, dict[str, dict]] = field(default_factory=dict)
+    next_id: int = 90_000
+    call_catalog: dict[int, tuple[tuple, tuple]] = field(default_factory=dict)
+
+    def new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id
+
+    def number_tuples(self, account_id: int) -> tuple:
+        """(id, e164, source id) of the account's numbers as built: what its calls are generated against
+        (frozen, so that buying or moving a number never rewrites call history)."""
+        return tuple(
+            (n["id"], n["number"], n["_source_id"])
+            for n in sorted(self.numbers.get(account_id, {}).values(), key=lambda n: n["id"])
+        )
+
+    def source_tuples(self, account_id: int) -> tuple:
+        return tuple(
+            (s["id"], s["name"]) for s in sorted(self.sources.get(account_id, {}).values(), key=lambda s: s["id"])
+        )
 
     def login_for_keys(self, access_key: str, secret: str) -> SandboxLogin | None:
         return next((x for x in self.logins.values() if x.access_key == access_key and x.secret == secret), None)
@@ -63,6 +85,51 @@ def _derived(seed: int, label: str) -> str:
 
 CLIENT_NAMES = ["Downtown Dental", "Northside Plumbing", "Harbor Law", "Summit Roofing", "Lakeside Vet"]
 TIMEZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"]
+
+
+SOURCES = [
+    ("Google Ads", "google.com", "?gclid="),
+    ("Google Organic", "google.com", ""),
+    ("Facebook", "facebook.com", "?utm_source=facebook"),
+    ("Bing Ads", "bing.com", "?msclkid="),
+    ("Direct", "", ""),
+]
+AREA_CODES = ["919", "512", "303", "813", "503", "617", "704", "312"]
+
+
+def number_object(number_id: str, e164: str, name: str, source_id: int) -> dict:
+    digits = e164[-10:]
+    return {
+        "id": number_id,
+        "name": name,
+        "number": e164,
+        "formatted": f"({digits[:3]}) {digits[3:6]}-{digits[6:]}",
+        "split": ["1", digits[:3], digits[3:6], digits[6:]],
+        "routing": "receiving_number",
+        "_source_id": source_id,  # internal: which source it belongs to (served via sources/{id}/numbers)
+    }
+
+
+def _catalog(world: "SandboxWorld", account_id: int, rng: random.Random) -> None:
+    sources, numbers = {}, {}
+    for position, (name, referrer, landing) in enumerate(SOURCES, start=1):
+        source_id = account_id * 100 + position
+        sources[source_id] = {
+            "id": source_id,
+            "name": name,
+            "referring_url": referrer,
+            "landing_url": landing,
+            "position": position,
+            "online": bool(referrer),
+            "crm_tag": name.lower().replace(" ", "_"),
+            "description": "",
+        }
+        for k in range(1 if name == "Direct" else 2):
+            e164 = f"+1{rng.choice(AREA_CODES)}{rng.randint(2000000, 9999999)}"
+            number_id = f"TPN{account_id}{position}{k}"
+            numbers[number_id] = number_object(number_id, e164, f"{name} line {k + 1}", source_id)
+    world.sources[account_id] = sources
+    world.numbers[account_id] = numbers
 
 
 def build_world(*, seed: int = 1) -> SandboxWorld:
@@ -79,4 +146,8 @@ def build_world(*, seed: int = 1) -> SandboxWorld:
         secret=_derived(seed, "demo-secret")[:40],
         account_ids=sorted(accounts),
     )
-    return SandboxWorld(seed=seed, accounts=accounts, logins={demo.login: demo})
+    world = SandboxWorld(seed=seed, accounts=accounts, logins={demo.login: demo})
+    for account_id in sorted(accounts):
+        _catalog(world, account_id, rng)
+    world.call_catalog = {a: (world.number_tuples(a), world.source_tuples(a)) for a in accounts}
+    return world

@@ -7,21 +7,25 @@ can be told to misbehave (401, 429 with Retry-After, 500, slow answers) through 
 
 import base64
 import json
+import random
 import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from math import ceil
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from integrations.providers.ctm.sandbox.data import SandboxLogin, SandboxWorld, build_world
+from integrations.providers.ctm.sandbox.calls import HISTORY_DAYS, calls_between
+from integrations.providers.ctm.sandbox.data import SandboxLogin, SandboxWorld, build_world, number_object
 
 API_PREFIX = "/api/v1"
 MAX_PER_PAGE = 150
+ACCOUNT = r"/accounts/(?P<account_id>\d+)"
 
 
 class SandboxError(Exception):
@@ -67,10 +71,35 @@ class CtmSandbox:
         self._misbehaviours: list[Misbehaviour] = []
         self._lock = threading.Lock()
         self.requests_seen: list[tuple[str, str]] = []
+        self.queries_seen: list[tuple[str, dict[str, list[str]]]] = []
         self.routes: list[Route] = [
             ("POST", re.compile(r"^/authentication(?:\.json)?$"), self.authenticate, False),
             ("GET", re.compile(r"^/accounts(?:\.json)?$"), self.list_accounts, True),
             ("GET", re.compile(r"^/accounts/(?P<account_id>\d+)(?:\.json)?$"), self.get_account, True),
+            ("GET", re.compile(rf"^{ACCOUNT}/calls(?:/search)?(?:\.json)?$"), self.list_calls, True),
+            ("GET", re.compile(rf"^{ACCOUNT}/calls/(?P<call_id>\d+)(?:\.json)?$"), self.get_call, True),
+            ("GET", re.compile(rf"^{ACCOUNT}/sources(?:\.json)?$"), self.list_sources, True),
+            ("POST", re.compile(rf"^{ACCOUNT}/sources(?:\.json)?$"), self.create_source, True),
+            ("GET", re.compile(rf"^{ACCOUNT}/sources/(?P<source_id>\d+)(?:\.json)?$"), self.get_source, True),
+            ("PUT", re.compile(rf"^{ACCOUNT}/sources/(?P<source_id>\d+)(?:\.json)?$"), self.update_source, True),
+            ("DELETE", re.compile(rf"^{ACCOUNT}/sources/(?P<source_id>\d+)(?:\.json)?$"), self.delete_source, True),
+            (
+                "GET",
+                re.compile(rf"^{ACCOUNT}/sources/(?P<source_id>\d+)/numbers(?:\.json)?$"),
+                self.source_numbers,
+                True,
+            ),
+            (
+                "POST",
+                re.compile(rf"^{ACCOUNT}/sources/(?P<source_id>\d+)/numbers/(?P<number_id>\w+)/add(?:\.json)?$"),
+                self.add_number_to_source,
+                True,
+            ),
+            ("GET", re.compile(rf"^{ACCOUNT}/numbers/search(?:\.json)?$"), self.search_numbers, True),
+            ("GET", re.compile(rf"^{ACCOUNT}/numbers(?:\.json)?$"), self.list_numbers, True),
+            ("POST", re.compile(rf"^{ACCOUNT}/numbers(?:\.json)?$"), self.buy_number, True),
+            ("GET", re.compile(rf"^{ACCOUNT}/numbers/(?P<number_id>\w+)(?:\.json)?$"), self.get_number, True),
+            ("DELETE", re.compile(rf"^{ACCOUNT}/numbers/(?P<number_id>\w+)(?:\.json)?$"), self.release_number, True),
         ]
 
     # --- control -------------------------------------------------------------------------------
@@ -83,6 +112,7 @@ class CtmSandbox:
         with self._lock:
             self._misbehaviours.clear()
             self.requests_seen.clear()
+            self.queries_seen.clear()
 
     def _take_misbehaviour(self, path: str) -> Misbehaviour | None:
         with self._lock:
@@ -107,6 +137,7 @@ class CtmSandbox:
         path = parts.path[len(API_PREFIX) :]
         with self._lock:
             self.requests_seen.append((method, path))
+            self.queries_seen.append((path, parse_qs(parts.query)))
         misbehaviour = self._take_misbehaviour(path)
         if misbehaviour is not None:
             time.sleep(misbehaviour.delay)
@@ -205,6 +236,203 @@ class CtmSandbox:
 
     def get_account(self, request: Request, account_id: str) -> tuple[int, Any]:
         return 200, self._account_for(request, account_id).as_ctm(self.base_url)
+
+    # --- calls ---------------------------------------------------------------------------------
+
+    def _calls(self, request: Request, account_id: str) -> list[dict]:
+        account = self._account_for(request, account_id)
+        today = datetime.now(tz=UTC).date()
+        try:
+            start = date.fromisoformat(
+                request.param("start_date") or (today - timedelta(days=HISTORY_DAYS)).isoformat()
+            )
+            end = date.fromisoformat(request.param("end_date") or today.isoformat())
+        except ValueError:
+            raise SandboxError(400, {"status": "error", "reason": "start_date and end_date are YYYY-MM-DD"}) from None
+        numbers, sources = self.world.call_catalog[account.id]
+        return calls_between(
+            seed=self.world.seed,
+            account_id=account.id,
+            timezone=account.timezone,
+            start=start,
+            end=end,
+            numbers=numbers,
+            sources=sources,
+        )
+
+    def list_calls(self, request: Request, account_id: str) -> tuple[int, Any]:
+        calls = self._calls(request, account_id)
+        directions = set(request.query.get("direction[]", []) + request.query.get("direction", []))
+        statuses = set(request.query.get("dial_status[]", []))
+        sources = {s.lower() for s in request.query.get("multi_sources[]", [])}
+        text = request.param("filter").lower()
+        digits = "".join(ch for ch in text if ch.isdigit())
+
+        def wanted(call: dict) -> bool:
+            if directions and call["direction"] not in directions:
+                return False
+            if statuses and call["dial_status"] not in statuses:
+                return False
+            if sources and call["source"].lower() not in sources:
+                return False
+            if text:
+                numbers = call["caller_number"] + " " + call["tracking_number"]
+                return (digits and digits in numbers) or text in call["source"].lower() or text in call["name"].lower()
+            return True
+
+        return 200, self._page(request, [c for c in calls if wanted(c)], "calls")
+
+    def get_call(self, request: Request, account_id: str, call_id: str) -> tuple[int, Any]:
+        account = self._account_for(request, account_id)
+        day = date(2020, 1, 1) + timedelta(days=(int(call_id) - account.id * 10_000_000) // 100)
+        found = [c for c in self._calls_on(request, account_id, day) if c["id"] == int(call_id)]
+        if not found:
+            raise SandboxError(404, {"status": "error", "reason": "not found"})
+        return 200, found[0]
+
+    def _calls_on(self, request: Request, account_id: str, day: date) -> list[dict]:
+        request.query = {**request.query, "start_date": [day.isoformat()], "end_date": [day.isoformat()]}
+        return self._calls(request, account_id)
+
+    # --- tracking sources and numbers ---------------------------------------------------------
+
+    def _source(self, request: Request, account_id: str, source_id: str) -> dict:
+        account = self._account_for(request, account_id)
+        source = self.world.sources[account.id].get(int(source_id))
+        if source is None:
+            raise SandboxError(404, {"status": "error", "reason": "not found"})
+        return source
+
+    def _number(self, request: Request, account_id: str, number_id: str) -> dict:
+        account = self._account_for(request, account_id)
+        number = self.world.numbers[account.id].get(number_id)
+        if number is None:
+            raise SandboxError(404, {"status": "error", "reason": "not found"})
+        return number
+
+    @staticmethod
+    def _public(number: dict) -> dict:
+        return {k: v for k, v in number.items() if not k.startswith("_")}
+
+    def list_sources(self, request: Request, account_id: str) -> tuple[int, Any]:
+        account = self._account_for(request, account_id)
+        with self._lock:
+            sources = sorted(self.world.sources[account.id].values(), key=lambda s: s["position"])
+        return 200, self._page(request, sources, "sources")
+
+    def get_source(self, request: Request, account_id: str, source_id: str) -> tuple[int, Any]:
+        return 200, self._source(request, account_id, source_id)
+
+    SOURCE_FIELDS = ("name", "referring_url", "landing_url", "position", "online", "crm_tag", "description")
+
+    def create_source(self, request: Request, account_id: str) -> tuple[int, Any]:
+        account = self._account_for(request, account_id)
+        fields = {f: request.param(f) for f in self.SOURCE_FIELDS if request.param(f) != ""}
+        if not fields.get("name"):
+            return 422, {"status": "error", "reason": "name can't be blank"}
+        with self._lock:
+            source_id = self.world.new_id()
+            source = {
+                "id": source_id,
+                "name": "",
+                "referring_url": "",
+                "landing_url": "",
+                "online": False,
+                "crm_tag": "",
+                "description": "",
+                "position": len(self.world.sources[account.id]) + 1,
+                **fields,
+            }
+            source["online"] = str(source["online"]).lower() in ("1", "true")
+            self.world.sources[account.id][source_id] = source
+        return 200, {"status": "success", "source": source}
+
+    def update_source(self, request: Request, account_id: str, source_id: str) -> tuple[int, Any]:
+        with self._lock:
+            source = self._source(request, account_id, source_id)
+            for name in self.SOURCE_FIELDS:
+                if name in request.form or name in request.query:
+                    source[name] = request.param(name)
+            if source["name"] == "":
+                return 422, {"status": "error", "reason": "name can't be blank"}
+            source["online"] = str(source["online"]).lower() in ("1", "true")
+        return 200, {"status": "success", "source": source}
+
+    def delete_source(self, request: Request, account_id: str, source_id: str) -> tuple[int, Any]:
+        account = self._account_for(request, account_id)
+        with self._lock:
+            self._source(request, account_id, source_id)
+            del self.world.sources[account.id][int(source_id)]
+            for number in self.world.numbers[account.id].values():
+                if number["_source_id"] == int(source_id):
+                    number["_source_id"] = None
+        return 200, {"status": "deleted"}
+
+    def source_numbers(self, request: Request, account_id: str, source_id: str) -> tuple[int, Any]:
+        account = self._account_for(request, account_id)
+        self._source(request, account_id, source_id)
+        with self._lock:
+            numbers = [
+                self._public(n) for n in self.world.numbers[account.id].values() if n["_source_id"] == int(source_id)
+            ]
+        return 200, self._page(request, numbers, "numbers")
+
+    def add_number_to_source(self, request: Request, account_id: str, source_id: str, number_id: str):
+        with self._lock:
+            self._source(request, account_id, source_id)
+            self._number(request, account_id, number_id)["_source_id"] = int(source_id)
+        return 200, {"status": "success"}
+
+    def list_numbers(self, request: Request, account_id: str) -> tuple[int, Any]:
+        account = self._account_for(request, account_id)
+        with self._lock:
+            numbers = [self._public(n) for n in self.world.numbers[account.id].values()]
+        return 200, self._page(request, numbers, "numbers")
+
+    def get_number(self, request: Request, account_id: str, number_id: str) -> tuple[int, Any]:
+        return 200, self._public(self._number(request, account_id, number_id))
+
+    def search_numbers(self, request: Request, account_id: str) -> tuple[int, Any]:
+        self._account_for(request, account_id)
+        area_code = request.param("area_code")
+        toll_free = request.param("searchby") == "tollfree"
+        if not toll_free and not (len(area_code) == 3 and area_code.isdigit()):
+            return 400, {"status": "error", "reason": "area_code must be 3 digits"}
+        prefix = "888" if toll_free else area_code
+        rng = random.Random(f"{self.world.seed}:{prefix}")
+        results = []
+        for _ in range(5):
+            e164 = f"+1{prefix}{rng.randint(2000000, 9999999)}"
+            results.append(
+                {
+                    "phone_number": e164,
+                    "friendly_name": f"({prefix}) {e164[5:8]}-{e164[8:]}",
+                    "iso_country": request.param("country_code", "US"),
+                    "region": "NC",
+                    "postal_code": "27601",
+                }
+            )
+        return 200, {"status": "success", "results": results}
+
+    def buy_number(self, request: Request, account_id: str) -> tuple[int, Any]:
+        account = self._account_for(request, account_id)
+        phone_number = request.param("phone_number")
+        if not re.fullmatch(r"\+1\d{10}", phone_number):
+            return 200, {"status": "error", "reason": "phone_number must be an E.164 number from numbers/search"}
+        with self._lock:
+            if any(n["number"] == phone_number for n in self.world.numbers[account.id].values()):
+                return 200, {"status": "error", "reason": "number already purchased"}
+            number_id = f"TPN{self.world.new_id()}"
+            number = number_object(number_id, phone_number, request.param("name") or phone_number, None)
+            self.world.numbers[account.id][number_id] = number
+        return 200, {"status": "success", "number": self._public(number)}
+
+    def release_number(self, request: Request, account_id: str, number_id: str) -> tuple[int, Any]:
+        account = self._account_for(request, account_id)
+        with self._lock:
+            self._number(request, account_id, number_id)
+            del self.world.numbers[account.id][number_id]
+        return 200, {"status": "success"}
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -1,0 +1,35 @@
+"""What every CTM view shares: the account scope, the caller's key from `tokenId`, CTM errors."""
+
+from typing import Any
+
+from rest_framework.views import APIView
+
+from accounts.scope import AccountScopedMixin
+from ctm_integration.api.errors import NotFound
+from integrations.models import Key
+from integrations.providers.ctm.api_errors import CtmErrorsMixin
+from integrations.selectors import key_for_account
+
+
+class CtmView(CtmErrorsMixin, AccountScopedMixin, APIView):
+    def get_key(self, key_id: str) -> Key:
+        try:
+            return key_for_account(account=self.request.account, key_id=key_id)
+        except Key.DoesNotExist:
+            raise NotFound("No CTM credentials with that token.", code="TOKEN_NOT_FOUND") from None
+
+    def valid_query(self, serializer_class: type, **context: Any) -> dict:
+        serializer = serializer_class(data=self.request.query_params, context=context)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+def ctm_pagination(body: dict, *, page: int, limit: int) -> dict[str, int]:
+    """CTM's pager (`total_entries`, `total_pages`) in our words."""
+    total = int(body.get("total_entries") or 0)
+    return {
+        "page": int(body.get("page") or page),
+        "limit": limit,
+        "total": total,
+        "total_pages": int(body.get("total_pages") or (total + limit - 1) // limit),
+    }

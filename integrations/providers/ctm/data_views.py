@@ -1,0 +1,122 @@
+"""CTM data through our API: accounts and calls fresh from CTM; summary and chart from the local store."""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ctm_integration.api.envelope import success
+from integrations.call_selectors import CallScope, call_chart, call_summary, call_sync_state
+from integrations.events import CallEventKind
+from integrations.models import Provider
+from integrations.providers.ctm.access import ctm_session
+from integrations.providers.ctm.base_views import CtmView, ctm_pagination
+from integrations.providers.ctm.normalize import CTM_DIAL_STATUSES, UnusableCallPayload, call_event
+from integrations.providers.ctm.query_serializers import (
+    CallListQuerySerializer,
+    ChartQuerySerializer,
+    DateRangeSerializer,
+    PageSerializer,
+)
+
+
+def call_representation(payload: dict[str, Any]) -> dict[str, Any] | None:
+    try:
+        event = call_event(payload, kind=CallEventKind.SYNCED)
+    except UnusableCallPayload:
+        return None
+    return {
+        "id": event.provider_call_id,
+        "started_at": event.started_at.isoformat(),
+        "status": event.status.value,
+        "ctm_status": payload.get("dial_status") or payload.get("call_status") or "",
+        "direction": event.direction.value,
+        "tracking_number": event.tracking_number,
+        "caller_number": event.caller_number,
+        "caller_name": payload.get("name") or payload.get("cnam") or "",
+        "city": payload.get("city") or "",
+        "state": payload.get("state") or "",
+        "source": event.source,
+        "duration": event.duration,
+        "talk_time": event.talk_time,
+        "first_time_caller": event.is_first_time_caller,
+        "recording_url": event.recording_url,
+    }
+
+
+class CtmAccountsView(CtmView):
+    @extend_schema(parameters=[PageSerializer], summary="The key's CTM accounts and sub-accounts")
+    def get(self, request: Request, token_id: str) -> Response:
+        query = self.valid_query(PageSerializer)
+        with ctm_session(key=self.get_key(token_id)) as ctm:
+            body = ctm.list_accounts(page=query["page"], per_page=query["limit"])
+        return success(body.get("accounts") or [], pagination=ctm_pagination(body, **query))
+
+
+class CtmAccountView(CtmView):
+    @extend_schema(summary="One CTM account")
+    def get(self, request: Request, token_id: str, ctm_account_id: str) -> Response:
+        with ctm_session(key=self.get_key(token_id)) as ctm:
+            return success(ctm.get_account(account_id=ctm_account_id))
+
+
+class CtmCallsView(CtmView):
+    @extend_schema(parameters=[CallListQuerySerializer], summary="Calls, fresh from CTM")
+    def get(self, request: Request, token_id: str, ctm_account_id: str) -> Response:
+        query = self.valid_query(CallListQuerySerializer)
+        with ctm_session(key=self.get_key(token_id)) as ctm:
+            body = ctm.list_calls(
+                account_id=ctm_account_id,
+                page=query["page"],
+                per_page=query["limit"],
+                start_date=query.get("start_date"),
+                end_date=query.get("end_date"),
+                directions=[query["direction"]] if query.get("direction") else None,
+                dial_statuses=CTM_DIAL_STATUSES[query["status"]] if query.get("status") else None,
+                sources=[query["source"]] if query.get("source") else None,
+                search=query.get("search", ""),
+            )
+        calls = [c for c in map(call_representation, body.get("calls") or []) if c is not None]
+        return success(calls, pagination=ctm_pagination(body, page=query["page"], limit=query["limit"]))
+
+
+class LocalCallsView(CtmView):
+    """Summary and chart: only the local store is read, so CTM being slow or down does not matter."""
+
+    def scope(self, token_id: str, ctm_account_id: str, query: dict) -> CallScope:
+        self.get_key(token_id)  # the tokenId must still be this account's
+        return CallScope(
+            account=self.request.account,
+            provider=Provider.CTM.value,
+            provider_account_id=ctm_account_id,
+            start=query["start_date"],
+            end=query["end_date"],
+        )
+
+    def meta(self, scope: CallScope) -> dict[str, Any]:
+        state = call_sync_state(account=scope.account, provider_account_id=scope.provider_account_id)
+        return {
+            "start_date": scope.start.isoformat(),
+            "end_date": scope.end.isoformat(),
+            "timezone": scope.account.timezone,
+            "last_synced_at": state.last_synced_at.isoformat() if state and state.last_synced_at else None,
+            "source": "local",
+        }
+
+
+class CtmCallSummaryView(LocalCallsView):
+    @extend_schema(parameters=[DateRangeSerializer], summary="Call summary from the local store")
+    def get(self, request: Request, token_id: str, ctm_account_id: str) -> Response:
+        query = self.valid_query(DateRangeSerializer, timezone=request.account.timezone)
+        scope = self.scope(token_id, ctm_account_id, query)
+        return success(call_summary(scope=scope), meta=self.meta(scope))
+
+
+class CtmCallChartView(LocalCallsView):
+    @extend_schema(parameters=[ChartQuerySerializer], summary="Zero-filled call timeline from the local store")
+    def get(self, request: Request, token_id: str, ctm_account_id: str) -> Response:
+        query = self.valid_query(ChartQuerySerializer, timezone=request.account.timezone)
+        scope = self.scope(token_id, ctm_account_id, query)
+        meta = {**self.meta(scope), "interval": query["interval"].value}
+        return success(call_chart(scope=scope, interval=query["interval"]), meta=meta)

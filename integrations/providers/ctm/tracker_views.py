@@ -1,0 +1,114 @@
+"""Trackers (a CTM tracking source with its numbers): list, read, create, update, delete."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ctm_integration.api.envelope import success
+from integrations.providers.ctm.access import ctm_session
+from integrations.providers.ctm.base_views import CtmView, ctm_pagination
+from integrations.providers.ctm.trackers import (
+    NumberPurchase,
+    tracker_create,
+    tracker_delete,
+    tracker_get,
+    tracker_list,
+    tracker_update,
+)
+
+MAX_TRACKERS_PER_PAGE = 50  # each tracker costs one more CTM call for its numbers
+
+
+class TrackerPageSerializer(serializers.Serializer):
+    page = serializers.IntegerField(min_value=1, default=1)
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_TRACKERS_PER_PAGE, default=20)
+
+
+class BuyNumberSerializer(serializers.Serializer):
+    area_code = serializers.RegexField(r"^\d{3}$", required=False, help_text="US/CA area code, e.g. 919")
+    toll_free = serializers.BooleanField(default=False)
+    country_code = serializers.RegexField(r"^[A-Z]{2}$", default="US")
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs.get("toll_free") and not attrs.get("area_code"):
+            raise serializers.ValidationError({"area_code": "Needed unless toll_free is true."})
+        return attrs
+
+
+class TrackerInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    referring_url = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    landing_url = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    online = serializers.BooleanField(required=False)
+    number_ids = serializers.ListField(
+        child=serializers.RegexField(r"^[A-Za-z0-9_-]{1,64}$"), required=False, max_length=20, default=list
+    )
+
+
+class TrackerCreateSerializer(TrackerInputSerializer):
+    buy_number = BuyNumberSerializer(required=False, help_text="Search and buy a number for the tracker")
+
+
+class TrackerDeleteQuerySerializer(serializers.Serializer):
+    release_numbers = serializers.BooleanField(default=False)
+
+
+def _source_fields(data: dict) -> dict:
+    return {k: v for k, v in data.items() if k not in ("number_ids", "buy_number")}
+
+
+class CtmTrackersView(CtmView):
+    @extend_schema(parameters=[TrackerPageSerializer], summary="Trackers of a CTM account")
+    def get(self, request: Request, token_id: str, ctm_account_id: str) -> Response:
+        query = self.valid_query(TrackerPageSerializer)
+        with ctm_session(key=self.get_key(token_id)) as ctm:
+            trackers, body = tracker_list(ctm=ctm, account_id=ctm_account_id, page=query["page"], limit=query["limit"])
+        return success(trackers, pagination=ctm_pagination(body, **query))
+
+    @extend_schema(request=TrackerCreateSerializer, summary="Create a tracker (optionally buying a number)")
+    def post(self, request: Request, token_id: str, ctm_account_id: str) -> Response:
+        payload = TrackerCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        key = self.get_key(token_id)
+        buy = NumberPurchase(**data["buy_number"]) if data.get("buy_number") else None
+        with ctm_session(key=key) as ctm:
+            tracker = tracker_create(
+                ctm=ctm, account_id=ctm_account_id, fields=_source_fields(data), number_ids=data["number_ids"], buy=buy
+            )
+        return success(tracker, status=status.HTTP_201_CREATED)
+
+
+class CtmTrackerView(CtmView):
+    @extend_schema(summary="One tracker")
+    def get(self, request: Request, token_id: str, ctm_account_id: str, tracker_id: str) -> Response:
+        with ctm_session(key=self.get_key(token_id)) as ctm:
+            return success(tracker_get(ctm=ctm, account_id=ctm_account_id, tracker_id=tracker_id))
+
+    @extend_schema(request=TrackerInputSerializer, summary="Update a tracker")
+    def put(self, request: Request, token_id: str, ctm_account_id: str, tracker_id: str) -> Response:
+        payload = TrackerInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        key = self.get_key(token_id)
+        with ctm_session(key=key) as ctm:
+            tracker = tracker_update(
+                ctm=ctm,
+                account_id=ctm_account_id,
+                tracker_id=tracker_id,
+                fields=_source_fields(payload.validated_data),
+                number_ids=payload.validated_data["number_ids"],
+            )
+        return success(tracker)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("release_numbers", bool, description="Also release its tracking numbers")],
+        summary="Delete a tracker",
+    )
+    def delete(self, request: Request, token_id: str, ctm_account_id: str, tracker_id: str) -> Response:
+        query = self.valid_query(TrackerDeleteQuerySerializer)
+        with ctm_session(key=self.get_key(token_id)) as ctm:
+            released = tracker_delete(
+                ctm=ctm, account_id=ctm_account_id, tracker_id=tracker_id, release_numbers=query["release_numbers"]
+            )
+        return success({"id": tracker_id, "deleted": True, "numbers_released": released})
