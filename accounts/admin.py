@@ -66,7 +66,13 @@ class AccountAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            return super().save_model(request, obj, form, change)
+            super().save_model(request, obj, form, change)
+            if "timezone" in form.changed_data:
+                from integrations.call_services import call_rollups_rebuild
+
+                call_rollups_rebuild(account=obj)  # days are local days: recount them in the new zone
+                self.message_user(request, "Call rollups were rebuilt for the new time zone.", messages.INFO)
+            return None
         created = account_create(
             name=obj.name,
             owner_email=form.cleaned_data["owner_email"],

@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 
-from integrations.models import Campaign, Key, UserConfig
+from integrations.models import Call, CallSyncState, Campaign, Key, UserConfig
 from integrations.providers.ctm.access import key_verify
 from integrations.providers.ctm.errors import CtmError
 
@@ -87,3 +87,42 @@ class CampaignAdmin(admin.ModelAdmin):
     search_fields = ["name", "account__name", "ctm_account_id"]
     raw_id_fields = ["key"]
     autocomplete_fields = ["account"]
+
+
+@admin.register(Call)
+class CallAdmin(admin.ModelAdmin):
+    list_display = [
+        "provider_call_id", "account", "provider_account_id", "started_at", "status", "direction", "source",
+        "duration", "campaign",
+    ]  # fmt: skip
+    list_filter = ["provider", "status", "direction", "is_first_time_caller"]
+    search_fields = ["provider_call_id", "caller_number", "tracking_number", "account__name"]
+    date_hierarchy = "started_at"
+    list_select_related = ["account", "campaign"]
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # calls come from CTM (sync and webhooks), never typed in
+
+
+@admin.register(CallSyncState)
+class CallSyncStateAdmin(admin.ModelAdmin):
+    list_display = ["provider_account_id", "account", "last_synced_at", "calls_synced", "watermark", "last_error"]
+    search_fields = ["provider_account_id", "account__name"]
+    readonly_fields = ["account", "key", "provider_account_id", "last_synced_at", "calls_synced", "lease_until",
+                       "created_at", "updated_at"]  # fmt: skip
+    actions = ["sync_now"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # created from configs by the periodic sync
+
+    @admin.action(description="Sync calls now (in the background)")
+    def sync_now(self, request, queryset):
+        from integrations.tasks import ctm_calls_sync_account
+
+        for state in queryset:
+            ctm_calls_sync_account.delay(state.pk)
+        self.message_user(request, f"{queryset.count()} sync(s) queued.", messages.SUCCESS)

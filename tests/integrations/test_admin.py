@@ -74,3 +74,58 @@ def test_disconnect_globally_from_the_admin_uses_the_same_rules(admin_client, ap
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.DISABLED
     assert Key.objects.get().deleted is not None
+
+
+def test_changing_an_accounts_timezone_rebuilds_its_rollups(admin_client, account):
+    from datetime import UTC, date, datetime
+
+    from integrations.call_services import call_upsert
+    from integrations.events import CallEvent, CallEventKind, CallStatus
+    from integrations.models import CallDailyRollup
+
+    call_upsert(
+        account=account,
+        event=CallEvent(
+            provider="calltrackingmetrics",
+            provider_call_id="1",
+            provider_account_id="25001",
+            kind=CallEventKind.COMPLETED,
+            started_at=datetime(2026, 3, 8, 3, 0, tzinfo=UTC),
+            status=CallStatus.ANSWERED,
+        ),
+    )
+    assert CallDailyRollup.objects.get().day == date(2026, 3, 8)  # UTC
+
+    response = admin_client.post(
+        f"/admin/accounts/account/{account.pk}/change/",
+        {
+            "name": account.name,
+            "timezone": "America/Los_Angeles",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert CallDailyRollup.objects.get().day == date(2026, 3, 7)
+
+
+def test_calls_and_sync_states_are_listed_for_staff(admin_client, api, ctm, account):
+    from datetime import UTC, datetime
+
+    from integrations.models import Call, CallSyncState
+
+    connect_ctm(api, ctm)
+    Call.objects.create(
+        account=account,
+        provider_call_id="CALL-4242",
+        provider_account_id="25001",
+        started_at=datetime(2026, 3, 8, tzinfo=UTC),
+        status="missed",
+    )
+    CallSyncState.objects.create(
+        account=account, key=Key.objects.get(), provider_account_id="25001", last_error="CtmRateLimited: slow down"
+    )
+
+    assert "CALL-4242" in admin_client.get("/admin/integrations/call/").content.decode()
+    assert "CtmRateLimited: slow down" in admin_client.get("/admin/integrations/callsyncstate/").content.decode()

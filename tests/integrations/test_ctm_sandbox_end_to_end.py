@@ -62,3 +62,20 @@ def test_sandbox_pages_like_ctm_and_refuses_per_page_above_150(ctm_sandbox):
     too_many = requests.get(f"{base}/accounts.json", params={"per_page": 151}, auth=auth, timeout=5)
     assert too_many.status_code == 400 and too_many.json() == {"error": "per_page limit is 150"}
     assert requests.get(f"{base}/accounts.json", auth=("x", "y"), timeout=5).status_code == 401
+
+
+def test_sandbox_manages_webhooks_like_ctm(ctm_sandbox):
+    login = ctm_sandbox.world.logins[DEMO_LOGIN]
+    auth, base = (login.access_key, login.secret), f"{ctm_sandbox.base_url}/accounts/25001/webhooks"
+    hook = {"weburl": "https://example.test/hook", "position": "end", "name": "ours", "username": "u", "password": "p"}
+
+    created = requests.post(f"{base}.json", json=hook, auth=auth, timeout=5).json()
+    assert created["status"] == "success" and created["webhook"]["weburl"] == hook["weburl"]
+    assert "password" not in created["webhook"]
+    listed = requests.get(f"{base}.json", auth=auth, timeout=5).json()
+    assert [w["id"] for w in listed["webhooks"]] == [created["webhook"]["id"]]
+    gone = requests.delete(f"{base}/{created['webhook']['id']}.json", auth=auth, timeout=5)
+    assert gone.json() == {"status": "deleted"}
+    assert requests.get(f"{base}/{created['webhook']['id']}.json", auth=auth, timeout=5).status_code == 404
+    bad = requests.post(f"{base}.json", json={"weburl": "ftp://x"}, auth=auth, timeout=5)
+    assert bad.status_code == 422

@@ -55,6 +55,7 @@ class SandboxWorld:
     # Tracking sources and numbers per account; mutable, like CTM's.
     sources: dict[int, dict[int, dict]] = field(default_factory=dict)
     numbers: dict[int, dict[str, dict]] = field(default_factory=dict)
+    webhooks: dict[int, dict[int, dict]] = field(default_factory=dict)
     next_id: int = 90_000
     call_catalog: dict[int, tuple[tuple, tuple]] = field(default_factory=dict)
 

@@ -100,6 +100,16 @@ class CtmSandbox:
             ("POST", re.compile(rf"^{ACCOUNT}/numbers(?:\.json)?$"), self.buy_number, True),
             ("GET", re.compile(rf"^{ACCOUNT}/numbers/(?P<number_id>\w+)(?:\.json)?$"), self.get_number, True),
             ("DELETE", re.compile(rf"^{ACCOUNT}/numbers/(?P<number_id>\w+)(?:\.json)?$"), self.release_number, True),
+            ("GET", re.compile(rf"^{ACCOUNT}/webhooks(?:\.json)?$"), self.list_webhooks, True),
+            ("POST", re.compile(rf"^{ACCOUNT}/webhooks(?:\.json)?$"), self.create_webhook, True),
+            ("GET", re.compile(rf"^{ACCOUNT}/webhooks/(?P<webhook_id>\d+)(?:\.json)?$"), self.get_webhook, True),
+            ("PUT", re.compile(rf"^{ACCOUNT}/webhooks/(?P<webhook_id>\d+)(?:\.json)?$"), self.update_webhook, True),
+            (
+                "DELETE",
+                re.compile(rf"^{ACCOUNT}/webhooks/(?P<webhook_id>\d+)(?:\.json)?$"),
+                self.delete_webhook,
+                True,
+            ),
         ]
 
     # --- control -------------------------------------------------------------------------------
@@ -426,6 +436,54 @@ class CtmSandbox:
             number = number_object(number_id, phone_number, request.param("name") or phone_number, None)
             self.world.numbers[account.id][number_id] = number
         return 200, {"status": "success", "number": self._public(number)}
+
+    # --- webhooks ----------------------------------------------------------------------------------
+
+    WEBHOOK_FIELDS = ("name", "weburl", "position", "hooktype", "username", "password", "with_resource_url")
+
+    def _webhook(self, request: Request, account_id: str, webhook_id: str) -> dict:
+        account = self._account_for(request, account_id)
+        webhook = self.world.webhooks.setdefault(account.id, {}).get(int(webhook_id))
+        if webhook is None:
+            raise SandboxError(404, {"status": "error", "reason": "not found"})
+        return webhook
+
+    @staticmethod
+    def _webhook_public(webhook: dict) -> dict:
+        return {k: v for k, v in webhook.items() if k != "password"}
+
+    def list_webhooks(self, request: Request, account_id: str) -> tuple[int, Any]:
+        account = self._account_for(request, account_id)
+        with self._lock:
+            hooks = [self._webhook_public(w) for w in self.world.webhooks.get(account.id, {}).values()]
+        return 200, self._page(request, hooks, "webhooks")
+
+    def get_webhook(self, request: Request, account_id: str, webhook_id: str) -> tuple[int, Any]:
+        return 200, self._webhook_public(self._webhook(request, account_id, webhook_id))
+
+    def create_webhook(self, request: Request, account_id: str) -> tuple[int, Any]:
+        account = self._account_for(request, account_id)
+        fields = {f: request.param(f) for f in self.WEBHOOK_FIELDS if request.param(f) != ""}
+        if not str(fields.get("weburl", "")).startswith(("http://", "https://")):
+            return 422, {"status": "error", "reason": "weburl must be an http(s) URL"}
+        with self._lock:
+            webhook_id = self.world.new_id()
+            webhook = {"id": webhook_id, "account_id": account.id, "position": "end", "name": "", **fields}
+            self.world.webhooks.setdefault(account.id, {})[webhook_id] = webhook
+        return 200, {"status": "success", "warnings": [], "webhook": self._webhook_public(webhook)}
+
+    def update_webhook(self, request: Request, account_id: str, webhook_id: str) -> tuple[int, Any]:
+        with self._lock:
+            webhook = self._webhook(request, account_id, webhook_id)
+            webhook.update({f: request.param(f) for f in self.WEBHOOK_FIELDS if request.param(f) != ""})
+        return 200, {"status": "success", "warnings": [], "webhook": self._webhook_public(webhook)}
+
+    def delete_webhook(self, request: Request, account_id: str, webhook_id: str) -> tuple[int, Any]:
+        account = self._account_for(request, account_id)
+        with self._lock:
+            self._webhook(request, account_id, webhook_id)
+            del self.world.webhooks[account.id][int(webhook_id)]
+        return 200, {"status": "deleted"}
 
     def release_number(self, request: Request, account_id: str, number_id: str) -> tuple[int, Any]:
         account = self._account_for(request, account_id)

@@ -1,0 +1,189 @@
+"""bench/summary: summary + chart over 90 days of a 1,000,000-call account, against a raw recount.
+
+Run: `.venv/bin/python bench/summary [--calls N] [--iterations N]` (PostgreSQL: DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/ctm_bench; the database is created if missing and reused).
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ctm_bench")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ctm_integration.settings")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=1_000_000)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--iterations", type=int, default=200)
+    parser.add_argument("--recounts", type=int, default=10)
+    args = parser.parse_args()
+
+    ensure_database(os.environ["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    call_command("migrate", verbosity=0)
+    from accounts.models import Account
+    from accounts.services import account_create
+    from integrations.call_selectors import (
+        CallScope,
+        Interval,
+        call_chart,
+        call_chart_recount,
+        call_summary,
+        call_summary_recount,
+    )
+    from integrations.call_services import call_rollups_rebuild
+    from integrations.models import Call, CallDailyRollup, Key
+
+    name = f"bench-summary-{args.calls}"
+    account = Account.objects.filter(name=name).first()
+    last_day = date(2026, 10, 31)
+    first_day = last_day - timedelta(days=args.days - 1)
+    if account is None or Call.objects.filter(account=account).count() != args.calls:
+        if account is not None:
+            account.delete()
+        account = account_create(
+            name=name, owner_email=f"{name}@bench.example", owner_password="Bench-pass-123", timezone="America/New_York"
+        )
+        load(account, args.calls, first_day, args.days)
+    print(
+        f"account {account.id}: {Call.objects.filter(account=account).count():,} calls, "
+        f"{first_day} .. {last_day} ({account.timezone})"
+    )
+    started = time.perf_counter()
+    call_rollups_rebuild(account=account)
+    print(
+        f"rollups rebuilt from raw calls in {time.perf_counter() - started:.1f} s "
+        f"({CallDailyRollup.objects.filter(account=account).count():,} daily rows)"
+    )
+
+    key = Key.objects.filter(account=account).first() or Key.objects.create(
+        account=account, username="bench", password="bench", access_key="bench", secret="bench"
+    )
+    user = account.memberships.get().user
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    rng = random.Random(7)
+
+    def window() -> CallScope:
+        start = first_day + timedelta(days=rng.randint(0, args.days - 90))
+        return CallScope(
+            account=account,
+            provider="calltrackingmetrics",
+            provider_account_id="25001",
+            start=start,
+            end=start + timedelta(days=89),
+        )
+
+    selector_ms, api_ms = [], []
+    for _ in range(args.iterations):
+        scope = window()
+        t0 = time.perf_counter()
+        call_summary(scope=scope)
+        call_chart(scope=scope, interval=Interval.DAY)
+        selector_ms.append((time.perf_counter() - t0) * 1000)
+
+        base = f"/v1/e/calltrackingmetrics/{key.id}/accounts/25001/calls"
+        query = f"start_date={scope.start}&end_date={scope.end}"
+        t0 = time.perf_counter()
+        summary = client.get(f"{base}/summary?{query}")
+        chart = client.get(f"{base}/chart?{query}&interval=day")
+        api_ms.append((time.perf_counter() - t0) * 1000)
+        assert summary.status_code == 200 and chart.status_code == 200, summary.content
+
+    recount_ms, equal = [], True
+    for _ in range(args.recounts):
+        scope = window()
+        t0 = time.perf_counter()
+        raw_summary = call_summary_recount(scope=scope)
+        raw_chart = call_chart_recount(scope=scope, interval=Interval.DAY)
+        recount_ms.append((time.perf_counter() - t0) * 1000)
+        equal &= raw_summary == call_summary(scope=scope) and raw_chart == call_chart(
+            scope=scope, interval=Interval.DAY
+        )
+
+    def line(label: str, values: list[float]) -> str:
+        return (
+            f"{label:<34} p50 {statistics.median(values):7.2f} ms   p95 {percentile(values, 95):7.2f} ms   "
+            f"max {max(values):7.2f} ms   (n={len(values)})"
+        )
+
+    print("\nsummary + chart, 90-day range, day interval:")
+    print(line("selectors alone (rollups)", selector_ms))
+    print(line("through the API (Django client)", api_ms))
+    print(line("raw recount from calls", recount_ms))
+    print(f"raw recount / rollups (p50): {statistics.median(recount_ms) / statistics.median(selector_ms):.0f}x")
+    print(f"target p95 < 50 ms through the API: {'met' if percentile(api_ms, 95) < 50 else 'NOT met'}")
+    print(f"rollup figures equal the raw recount: {'yes' if equal else 'NO'}")
+    if not equal:
+        sys.exit(1)
+
+
+def load(account, calls: int, first_day: date, days: int) -> None:
+    from integrations.models import Call
+
+    rng = random.Random(42)
+    sources = ["Google Ads", "Google Organic", "Facebook", "Bing Ads", "Direct", "Yelp", "Billboard", "Referral"]
+    statuses = ["answered"] * 64 + ["missed"] * 20 + ["canceled"] * 9 + ["failed"] * 3 + ["in_progress"] * 1
+    start = datetime.combine(first_day, datetime.min.time(), tzinfo=UTC)
+    span = days * 86400
+    batch, started = [], time.perf_counter()
+    for n in range(calls):
+        status = rng.choice(statuses)
+        talk = rng.randint(20, 1200) if status == "answered" else 0
+        batch.append(
+            Call(
+                account=account,
+                provider="calltrackingmetrics",
+                provider_call_id=str(n + 1),
+                provider_account_id="25001",
+                tracking_number=f"+1919555{rng.randint(0, 20):04d}",
+                caller_number=f"+1{rng.randint(2000000000, 9999999999)}",
+                source=rng.choice(sources),
+                direction="inbound",
+                status=status,
+                started_at=start + timedelta(seconds=rng.randint(0, span - 1)),
+                duration=talk + rng.randint(3, 30),
+                talk_time=talk,
+                is_first_time_caller=rng.random() < 0.3,
+            )
+        )
+        if len(batch) == 20_000:
+            Call.objects.bulk_create(batch)
+            batch.clear()
+            print(f"\rloading calls: {n + 1:,}/{calls:,}", end="", flush=True)
+    Call.objects.bulk_create(batch)
+    print(f"\rloaded {calls:,} calls in {time.perf_counter() - started:.0f} s" + " " * 20)
+
+
+if __name__ == "__main__":
+    main()
