@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from encrypted_model_fields.fields import EncryptedCharField
 
 from accounts.models import Account
@@ -269,3 +270,103 @@ class CallSyncState(models.Model):
 
     def __str__(self) -> str:
         return f"Call sync of CTM {self.provider_account_id} for {self.account}"
+
+
+class WebhookEndpoint(models.Model):
+    """Where a provider delivers call events for one campaign: its own URL and Basic-auth login."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        DISABLED = "disabled", "Disabled"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    provider = models.CharField(max_length=32, choices=Provider.choices, default=Provider.CTM)
+    key = models.ForeignKey(Key, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_endpoints")
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_endpoints"
+    )
+    provider_account_id = models.CharField(max_length=64, help_text="The CTM account the webhook is registered in")
+    events = models.JSONField(default=list)
+    provider_webhook_ids = models.JSONField(default=dict, blank=True, help_text="Our event -> CTM webhook id")
+    basic_username = EncryptedCharField(max_length=128, blank=True)
+    basic_password = EncryptedCharField(max_length=128, blank=True)
+    require_signature = models.BooleanField(default=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    last_delivery_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["provider", "provider_account_id", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} webhook {self.id} ({self.account})"
+
+
+class SigningSecret(models.Model):
+    """The secret a provider account signs deliveries with, when it is not the API key's secret
+    (CTM sub-accounts may sign with their own). Two may be live while it rotates."""
+
+    provider = models.CharField(max_length=32, choices=Provider.choices, default=Provider.CTM)
+    provider_account_id = models.CharField(max_length=64)
+    secret = EncryptedCharField(max_length=512)
+    previous_secret = EncryptedCharField(max_length=512, blank=True, help_text="Still accepted during a rotation")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "provider_account_id"], name="signing_secret_unique_account")
+        ]
+
+    def __str__(self) -> str:
+        return f"Signing secret for {self.get_provider_display()} account {self.provider_account_id}"
+
+
+class WebhookDelivery(models.Model):
+    """One HTTP delivery, stored raw before anything in it is trusted; the system of record."""
+
+    class Status(models.TextChoices):
+        INVALID = "invalid", "Invalid (rejected)"
+        UNMATCHED = "unmatched", "No endpoint matched"
+        PENDING = "pending", "Pending"
+        RETRY = "retry", "Waiting to retry"
+        PROCESSED = "processed", "Processed"
+        DUPLICATE = "duplicate", "Duplicate of an earlier delivery"
+        FAILED = "failed", "Failed"
+
+    provider = models.CharField(max_length=32, choices=Provider.choices, default=Provider.CTM)
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    remote_ip = models.GenericIPAddressField(null=True, blank=True)
+    path = models.CharField(max_length=500)
+    query_string = models.CharField(max_length=1000, blank=True)
+    headers = models.JSONField(default=dict, help_text="Authorization is stored redacted")
+    body = models.BinaryField()
+    valid = models.BooleanField(default=False)
+    error_code = models.CharField(max_length=64, blank=True)
+    event = models.CharField(max_length=32, blank=True)
+    dedupe_key = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    traceback = models.TextField(blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    calls = models.ManyToManyField(Call, blank=True, related_name="deliveries")
+
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["status", "received_at"]),
+            models.Index(fields=["dedupe_key", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} delivery {self.pk} ({self.status})"
