@@ -216,3 +216,19 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": CTM_SYNC_EVERY_MINUTES * 60,
     },
 }
+
+# --- Webhooks -----------------------------------------------------------------------------------
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")  # how providers reach us; else the request's host
+WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
+WEBHOOK_TIMESTAMP_TOLERANCE = env.int("WEBHOOK_TIMESTAMP_TOLERANCE", default=900)  # seconds; 0 disables
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=5)
+WEBHOOK_RETRY_BACKOFF = env.int("WEBHOOK_RETRY_BACKOFF", default=30)  # seconds, doubled per attempt
+WEBHOOK_SWEEP_AFTER = env.int("WEBHOOK_SWEEP_AFTER", default=60)  # a pending delivery this old is re-enqueued
+WEBHOOK_DEDUPE_DAYS = env.int("WEBHOOK_DEDUPE_DAYS", default=8)
+WEBHOOK_RETENTION_DAYS = max(env.int("WEBHOOK_RETENTION_DAYS", default=30), WEBHOOK_DEDUPE_DAYS)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "webhook-sweep": {"task": "integrations.tasks.webhook_deliveries_sweep", "schedule": 30},
+        "webhook-purge": {"task": "integrations.tasks.webhook_deliveries_purge", "schedule": 6 * 3600},
+    }
+)

@@ -22,6 +22,7 @@ class CallUpsert:
     call: Call
     created: bool
     changed: bool
+    previous_status: str | None = None  # None when the call is new
 
 
 def campaign_for_call(*, account: Account, event: CallEvent, fallback: Campaign | None = None) -> Campaign | None:
@@ -87,10 +88,10 @@ def call_upsert(*, account: Account, event: CallEvent, fallback_campaign: Campai
         if call.campaign_id != before.campaign_id:
             changed_fields.append("campaign")
         if not changed_fields:
-            return CallUpsert(call=call, created=False, changed=False)
+            return CallUpsert(call=call, created=False, changed=False, previous_status=before.status)
         call.save(update_fields=[*changed_fields, "updated_at"])
         rollups_apply(before=[before], after=[CallFacts.of(call, timezone=account.timezone)])
-        return CallUpsert(call=call, created=False, changed=True)
+        return CallUpsert(call=call, created=False, changed=True, previous_status=before.status)
 
 
 @transaction.atomic

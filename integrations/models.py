@@ -293,7 +293,6 @@ class WebhookEndpoint(models.Model):
     basic_password = EncryptedCharField(max_length=128, blank=True)
     require_signature = models.BooleanField(default=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
-    last_delivery_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -5,7 +5,7 @@ import uuid
 from django.db.models import QuerySet
 
 from accounts.models import Account
-from integrations.models import Campaign, Key, Provider, UserConfig
+from integrations.models import Campaign, Key, Provider, UserConfig, WebhookEndpoint
 
 
 def keys_for_account(*, account: Account) -> QuerySet[Key]:
@@ -36,3 +36,7 @@ def active_ctm_campaigns(*, account: Account) -> QuerySet[Campaign]:
         status=Campaign.Status.ACTIVE,
         key__in=keys_for_account(account=account),
     )
+
+
+def webhook_endpoints_for_account(*, account: Account) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.filter(account=account).select_related("campaign")

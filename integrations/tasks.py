@@ -18,6 +18,7 @@ from integrations.providers.ctm.sync import (
     sync_lease_release,
     sync_lease_take,
 )
+from integrations.webhooks import processing
 
 logger = logging.getLogger(__name__)
 
@@ -53,3 +54,30 @@ def ctm_calls_sync_account(self, state_id: int) -> int:
         raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
     finally:
         sync_lease_release(state=state)
+
+
+# --- webhooks ---------------------------------------------------------------------------------
+
+
+def webhook_delivery_enqueue(delivery_id: int) -> None:
+    """Called on commit of a stored delivery. If the broker is down this raises (and is logged by
+    on_commit's robust mode): the row is still pending and the sweeper enqueues it later."""
+    webhook_delivery_process.delay(delivery_id)
+
+
+@shared_task(name="integrations.tasks.webhook_delivery_process")
+def webhook_delivery_process(delivery_id: int) -> str:
+    return processing.webhook_delivery_process(delivery_id=delivery_id).status
+
+
+@shared_task(name="integrations.tasks.webhook_deliveries_sweep")
+def webhook_deliveries_sweep() -> int:
+    ids = processing.webhook_deliveries_due()
+    for delivery_id in ids:
+        webhook_delivery_process.delay(delivery_id)
+    return len(ids)
+
+
+@shared_task(name="integrations.tasks.webhook_deliveries_purge")
+def webhook_deliveries_purge() -> int:
+    return processing.webhook_deliveries_purge()

@@ -1,16 +1,46 @@
-"""Recording notifications. Delivery channels (push, email) build on these rows."""
+"""Recording notifications for the people who want them. Delivery channels build on these rows."""
 
 from typing import Any
 
+from django.contrib.auth.models import AbstractUser
+
 from accounts.models import Account
 from accounts.selectors import account_owners
-from notifications.models import Event, Notification
+from notifications.models import DEFAULT_ENABLED, Channel, Event, Notification, NotificationPreference
+
+
+def wants(*, user: AbstractUser, event: Event, channel: Channel = Channel.IN_APP) -> bool:
+    choice = NotificationPreference.objects.filter(user=user, event=event, channel=channel).first()
+    return choice.enabled if choice is not None else DEFAULT_ENABLED.get(event, True)
 
 
 def notification_record(*, event: Event, account: Account, context: dict[str, Any]) -> list[Notification]:
-    """One notification per recipient: the account's owners and, for a sub-account, the parent's owners."""
+    """One notification per recipient who wants it: the account's owners and, for a sub-account,
+    the parent account's owners."""
     payload = {"account_id": str(account.id), "account_name": account.name, **context}
     return Notification.objects.bulk_create(
         Notification(account=account, recipient=owner, event=event, context=payload)
         for owner in account_owners(account=account)
+        if wants(user=owner, event=event)
     )
+
+
+UNANSWERED = {"missed", "canceled"}
+
+
+def call_event_notify(*, call, previous_status: str | None) -> list[Notification]:
+    """`call_received` when a call first appears; `call_missed` when it ends unanswered."""
+    context = {
+        "call_id": call.provider_call_id,
+        "caller_number": call.caller_number,
+        "tracking_number": call.tracking_number,
+        "source": call.source,
+        "status": call.status,
+        "campaign": call.campaign.name if call.campaign_id else "",
+    }
+    notifications = []
+    if previous_status is None:
+        notifications += notification_record(event=Event.CALL_RECEIVED, account=call.account, context=context)
+    if call.status in UNANSWERED and previous_status not in UNANSWERED:
+        notifications += notification_record(event=Event.CALL_MISSED, account=call.account, context=context)
+    return notifications

@@ -183,3 +183,66 @@ def wait_for(condition: Callable[[], bool], *, timeout: float = 60.0, interval: 
             return True
         time.sleep(interval)
     return condition()
+
+
+WEBHOOK_SECRET = "SK-deadbeef-0987654321-topsecret"  # the API secret in authentication__access_keys.json
+WEBHOOK_LOGIN = ("ctm-hook-user", "ctm-hook-password")
+
+
+@pytest.fixture
+def ctm_key(api, ctm):
+    from integrations.models import Key
+
+    return Key.objects.get(pk=connect_ctm(api, ctm).json()["data"]["token"])
+
+
+@pytest.fixture
+def campaign(account, ctm_key):
+    from integrations.models import Campaign
+
+    return Campaign.objects.create(
+        account=account, name="Fall Promotion", key=ctm_key, ctm_account_id="25001", tracking_numbers=["+15559876543"]
+    )
+
+
+@pytest.fixture
+def endpoint(account, ctm_key, campaign):
+    from integrations.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.create(
+        account=account,
+        key=ctm_key,
+        campaign=campaign,
+        provider_account_id="25001",
+        events=["call.received", "call.completed"],
+        basic_username=WEBHOOK_LOGIN[0],
+        basic_password=WEBHOOK_LOGIN[1],
+    )
+
+
+def deliver(
+    client,
+    url: str,
+    body: bytes | dict,
+    *,
+    secret: str | None = WEBHOOK_SECRET,
+    login=WEBHOOK_LOGIN,
+    content_type: str = "application/json",
+    **kwargs,
+):
+    """POST a delivery as CTM does (signed, with the endpoint's Basic-auth login)."""
+    from tests.webhook_helpers import ctm_headers, encode
+
+    raw = body if isinstance(body, bytes) else encode(body)
+    headers = ctm_headers(
+        raw,
+        secret=secret,
+        username=login[0] if login else "",
+        password=login[1] if login else "",
+        timestamp=kwargs.pop("timestamp", None),
+    )
+    return client.generic("POST", url, raw, content_type=content_type, **headers, **kwargs)
+
+
+def endpoint_url(endpoint) -> str:
+    return f"/v1/e/calltrackingmetrics/webhook/{endpoint.pk}/"

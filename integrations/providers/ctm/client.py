@@ -221,6 +221,16 @@ class CtmClient:
     def release_number(self, *, account_id: str, number_id: str) -> None:
         self._request("DELETE", f"/accounts/{account_id}/numbers/{number_id}.json")
 
+    # webhooks
+
+    def create_webhook(self, *, account_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """`fields`: weburl, position, name, username/password (sent back to us as Basic auth)."""
+        body = self._request("POST", f"/accounts/{account_id}/webhooks.json", json=fields)
+        return body.get("webhook", body)
+
+    def delete_webhook(self, *, account_id: str, webhook_id: str) -> None:
+        self._request("DELETE", f"/accounts/{account_id}/webhooks/{webhook_id}.json")
+
     # --- transport --------------------------------------------------------------------------
 
     def _request(

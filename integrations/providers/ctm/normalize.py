@@ -122,3 +122,41 @@ def call_event(call: dict[str, Any], *, kind: CallEventKind, account_id: str = "
         recording_url=str(call.get("audio") or call.get("recording_url") or "")[:1000],
         raw=call,
     )
+
+
+# Our webhook events -> CTM webhook `position` (trigger timing). CTM documents no full list; these
+# are the values its own gem and public receivers use ("end_immediate": ended, audio not ready).
+EVENT_POSITIONS: dict[CallEventKind, str] = {
+    CallEventKind.RECEIVED: "start",
+    CallEventKind.UPDATED: "end_immediate",
+    CallEventKind.COMPLETED: "end",
+}
+WEBHOOK_EVENTS = tuple(EVENT_POSITIONS)
+
+
+def unwrap_delivery(payload: Any, *, event_hint: str = "") -> tuple[dict[str, Any], CallEventKind]:
+    """A webhook body -> (the call object, its event). Accepts CTM's real format (the activity at the
+    top level) and the envelope `{"event": "call.completed", "call": {...}}`."""
+    if not isinstance(payload, dict):
+        raise UnusableCallPayload("The body is not a JSON object.")
+    call: Any = payload
+    event_name = event_hint
+    if isinstance(payload.get("call"), dict):
+        call, event_name = payload["call"], str(payload.get("event") or event_hint)
+    try:
+        kind = CallEventKind(event_name)
+    except ValueError:
+        kind = None
+    if kind is None or kind is CallEventKind.SYNCED:
+        # No (usable) event named: a call still ringing is a start, anything else an end.
+        in_progress = status_of(call, kind=CallEventKind.COMPLETED) is CallStatus.IN_PROGRESS
+        kind = CallEventKind.RECEIVED if in_progress else CallEventKind.COMPLETED
+    return call, kind
+
+
+def delivery_events(body: bytes, *, event_hint: str = "") -> list[CallEvent]:
+    """A stored, validated CTM delivery -> its call events."""
+    import json
+
+    call, kind = unwrap_delivery(json.loads(body), event_hint=event_hint)
+    return [call_event(call, kind=kind)]

@@ -9,6 +9,8 @@ from integrations.providers.ctm.data_views import (
 )
 from integrations.providers.ctm.tracker_views import CtmTrackersView, CtmTrackerView
 from integrations.providers.ctm.views import CtmAuthView, CtmConfigView
+from integrations.providers.ctm.webhook_receiver import CtmWebhookView
+from integrations.providers.ctm.webhook_views import CtmWebhookRegistrationView, CtmWebhooksView
 
 
 class CtmIdConverter:
@@ -30,6 +32,11 @@ ACCOUNT = "<ctmid:token_id>/accounts/<ctmid:ctm_account_id>"
 urlpatterns = [
     path("auth", CtmAuthView.as_view(), name="ctm-auth"),
     path("auth/config", CtmConfigView.as_view(), name="ctm-auth-config"),
+    # public receivers (no JWT): the seed's shared URL, and one URL per registered endpoint
+    path("webhook/call-update", CtmWebhookView.as_view(), name="ctm-webhook-call-update"),
+    path("webhook/<uuid:endpoint_id>/", CtmWebhookView.as_view(), name="ctm-webhook-endpoint"),
+    path("<ctmid:token_id>/webhook", CtmWebhooksView.as_view(), name="ctm-webhooks"),
+    path("<ctmid:token_id>/webhook/<uuid:webhook_id>", CtmWebhookRegistrationView.as_view(), name="ctm-webhook"),
     path("<ctmid:token_id>/accounts", CtmAccountsView.as_view(), name="ctm-accounts"),
     path(ACCOUNT, CtmAccountView.as_view(), name="ctm-account"),
     path(f"{ACCOUNT}/calls", CtmCallsView.as_view(), name="ctm-calls"),
