@@ -68,7 +68,10 @@ def api(account) -> APIClient:
 @pytest.fixture
 def ctm() -> Iterator[responses.RequestsMock]:
     """CTM intercepted at the HTTP boundary; every registered call must be made."""
+    import re
+
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_passthru(re.compile(r"^http://(localhost|127\.0\.0\.1)[:/]"))  # our own servers
         yield mock
 
 
@@ -131,7 +134,7 @@ def celery_worker(transactional_db, settings):
     database_url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     processes: list[subprocess.Popen] = []
 
-    def start(**extra_env: str) -> subprocess.Popen:
+    def start(pool: str = "solo", **extra_env: str) -> subprocess.Popen:
         env = {
             **os.environ,
             "DATABASE_URL": database_url,
@@ -147,7 +150,7 @@ def celery_worker(transactional_db, settings):
                 "-A",
                 "ctm_integration",
                 "worker",
-                "--pool=solo",
+                f"--pool={pool}",
                 "--concurrency=1",
                 "--without-gossip",
                 "--without-mingle",

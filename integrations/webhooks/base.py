@@ -11,7 +11,6 @@ retries. If the broker is down the row is still there, and the sweeper enqueues 
 import logging
 import traceback
 from dataclasses import dataclass
-from functools import partial
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
@@ -140,5 +139,8 @@ class WebhookReceiverView(View):
             if delivery.valid:
                 from integrations.tasks import webhook_delivery_enqueue
 
-                transaction.on_commit(partial(webhook_delivery_enqueue, delivery.pk), robust=True)
+                # robust: a broker failure is logged, never raised; the sweeper enqueues the row later.
+                # (A lambda, not functools.partial: Django names the callback when it logs a failure.)
+                delivery_id = delivery.pk
+                transaction.on_commit(lambda: webhook_delivery_enqueue(delivery_id), robust=True)
         return delivery

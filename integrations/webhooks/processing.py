@@ -44,14 +44,16 @@ def _is_duplicate(delivery: WebhookDelivery) -> bool:
 def webhook_delivery_process(*, delivery_id: int) -> ProcessOutcome:
     """Turn a valid stored delivery into calls, rollups and notifications, exactly once.
 
-    The row lock is the processing claim: a second worker (a redelivered or duplicated task) skips
-    a row being processed and finds it processed afterwards. If the worker dies mid-way, the
-    transaction rolls back and the row is pending again for the next attempt.
+    The row lock is the processing claim: a second worker (a redelivered or duplicated task) waits
+    for it and then finds the row processed. If the worker dies mid-way, its transaction rolls back
+    (the lock with it) and the row is pending again for the next attempt. (Not SKIP LOCKED: the lock
+    of a killed worker outlives it until the database notices, and skipping would leave the row to
+    the sweeper instead of processing it now.)
     """
     try:
         with transaction.atomic():
             delivery = (
-                WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+                WebhookDelivery.objects.select_for_update(of=("self",))
                 .select_related("endpoint__campaign", "account")
                 .filter(pk=delivery_id, valid=True, status__in=PROCESSABLE)
                 .first()

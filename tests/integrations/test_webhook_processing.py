@@ -1,0 +1,234 @@
+"""Processing stored deliveries: order-independent, de-duplicated, counted once, failures kept."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+
+from integrations.call_selectors import CallScope, call_summary
+from integrations.models import Call, CallDailyRollup, CampaignDailyMetric, WebhookDelivery
+from integrations.webhooks.processing import (
+    webhook_deliveries_due,
+    webhook_delivery_process,
+    webhook_delivery_replay,
+)
+from notifications.models import Notification, NotificationPreference
+from tests.conftest import deliver, endpoint_url, load_fixture, owner_of
+from tests.webhook_helpers import ctm_headers, encode
+
+START = load_fixture("ctm", "webhook__start")
+END = load_fixture("ctm", "webhook__end")
+MISSED = load_fixture("ctm", "webhook__end_missed")
+
+
+def receive_and_process(client, endpoint, payload, event=""):
+    url = endpoint_url(endpoint) + (f"?event={event}" if event else "")
+    response = deliver(client, url, payload)
+    assert response.status_code == 200, response.json()
+    delivery_id = response.json()["data"]["delivery_id"]
+    return webhook_delivery_process(delivery_id=delivery_id), WebhookDelivery.objects.get(pk=delivery_id)
+
+
+def totals(account) -> dict:
+    scope = CallScope(
+        account=account,
+        provider="calltrackingmetrics",
+        provider_account_id="25001",
+        start=timezone.now().date() - timedelta(days=400),
+        end=timezone.now().date() + timedelta(days=1),
+    )
+    return call_summary(scope=scope)
+
+
+@pytest.mark.django_db
+def test_start_then_end_makes_one_completed_call_attributed_to_the_campaign(client, endpoint, campaign, account):
+    receive_and_process(client, endpoint, START, "call.received")
+    assert Call.objects.get().status == "in_progress"
+
+    outcome, delivery = receive_and_process(client, endpoint, END, "call.completed")
+
+    assert outcome.status == "processed"
+    call = Call.objects.get()
+    assert (call.status, call.duration, call.talk_time, call.campaign) == ("answered", 187, 164, campaign)
+    assert call.recording_url.endswith("/audio") and call.is_first_time_caller
+    assert list(delivery.calls.all()) == [call]
+    assert (totals(account)["total"], totals(account)["answered"]) == (1, 1)
+    assert CampaignDailyMetric.objects.get(campaign=campaign).calls == 1
+
+
+@pytest.mark.django_db
+def test_end_before_start_and_a_start_a_day_late_never_regress_the_call(client, endpoint, account):
+    receive_and_process(client, endpoint, END)
+    # The start arrives a day after the end (a provider retry schedule can do that).
+    outcome, delivery = receive_and_process(client, endpoint, START, "call.received")
+
+    call = Call.objects.get()
+    assert (call.status, call.duration, call.talk_time) == ("answered", 187, 164)
+    assert outcome.status == "processed" and list(delivery.calls.all()) == [call]
+    assert totals(account)["by_status"]["in_progress"] == 0 and totals(account)["total"] == 1
+
+
+@pytest.mark.django_db
+def test_an_update_after_the_end_merges_without_losing_data(client, endpoint):
+    receive_and_process(client, endpoint, END)
+    update = {
+        "id": END["id"],
+        "account_id": 25001,
+        "unix_time": END["unix_time"],
+        "dial_status": "answered",
+        "duration": 187,
+        "talk_time": 164,
+        "source": "Google Ads (retargeting)",
+    }
+
+    receive_and_process(client, endpoint, update, "call.updated")
+
+    call = Call.objects.get()
+    assert call.source == "Google Ads (retargeting)"
+    assert call.recording_url.endswith("/audio") and call.caller_number == "+15551234567"
+
+
+@pytest.mark.django_db
+def test_a_provider_retry_is_a_duplicate_answered_200_and_counted_once(client, endpoint, account):
+    receive_and_process(client, endpoint, END)
+    outcome, delivery = receive_and_process(client, endpoint, END)
+
+    assert outcome.status == "duplicate" and delivery.status == "duplicate"
+    assert Call.objects.count() == 1 and totals(account)["total"] == 1
+
+
+@pytest.mark.django_db
+def test_processing_twice_does_nothing_the_second_time(client, endpoint, account):
+    _, delivery = receive_and_process(client, endpoint, END)
+    assert webhook_delivery_process(delivery_id=delivery.pk).status == "skipped"
+    assert totals(account)["total"] == 1
+
+
+@pytest.mark.django_db
+def test_call_notifications_follow_preferences(client, endpoint, account):
+    owner = owner_of(account)
+    receive_and_process(client, endpoint, MISSED)
+    assert not Notification.objects.filter(event__startswith="call_").exists()  # off by default
+
+    NotificationPreference.objects.create(user=owner, event="call_missed", channel="in_app", enabled=True)
+    receive_and_process(client, endpoint, {**MISSED, "id": 555})
+    (notification,) = Notification.objects.filter(event__startswith="call_")
+    assert (notification.event, notification.recipient) == ("call_missed", owner)
+    assert notification.context["caller_number"] == "+15557654321"
+
+
+@pytest.mark.django_db
+def test_a_delivery_that_cannot_be_processed_fails_with_its_traceback_and_can_be_replayed(client, endpoint):
+    response = deliver(client, endpoint_url(endpoint), END)
+    delivery = WebhookDelivery.objects.get(pk=response.json()["data"]["delivery_id"])
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(body=b"{ corrupted")  # e.g. a bug in an old version
+
+    assert webhook_delivery_process(delivery_id=delivery.pk).status == "failed"
+    delivery.refresh_from_db()
+    assert delivery.status == "failed" and "JSONDecodeError" in delivery.last_error
+    assert "Traceback" in delivery.traceback and delivery.attempts == 1
+
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        body=(deliver.__globals__["encode"] if False else b"") or __import__("json").dumps(END).encode()
+    )
+    assert webhook_delivery_replay(delivery=delivery)
+    assert webhook_delivery_process(delivery_id=delivery.pk).status == "processed"
+    assert Call.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_invalid_deliveries_are_never_replayed(client, endpoint):
+    deliver(client, endpoint_url(endpoint), END, secret="wrong")
+    delivery = WebhookDelivery.objects.get()
+    assert webhook_delivery_replay(delivery=delivery) is False
+    assert webhook_delivery_process(delivery_id=delivery.pk).status == "skipped"
+    assert not Call.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_sweeper_finds_deliveries_nobody_processed(client, endpoint, settings):
+    settings.WEBHOOK_SWEEP_AFTER = 60
+    fresh = deliver(client, endpoint_url(endpoint), END).json()["data"]["delivery_id"]
+    old = deliver(client, endpoint_url(endpoint), MISSED).json()["data"]["delivery_id"]
+    WebhookDelivery.objects.filter(pk=old).update(received_at=timezone.now() - timedelta(minutes=5))
+
+    assert webhook_deliveries_due() == [old]
+    assert webhook_deliveries_due() == []  # pushed back: not enqueued again at every sweep
+    assert fresh not in webhook_deliveries_due()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transient_database_error_is_retried_with_backoff_then_fails(client, endpoint, settings):
+    settings.WEBHOOK_MAX_ATTEMPTS = 2
+    delivery_id = deliver(client, endpoint_url(endpoint), END).json()["data"]["delivery_id"]
+    blocker = connections.create_connection("default")
+    try:
+        with blocker.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute(f'LOCK TABLE "{Call._meta.db_table}" IN ACCESS EXCLUSIVE MODE')
+            with connection.cursor() as ours:
+                ours.execute("SET lock_timeout = '300ms'")
+            first = webhook_delivery_process(delivery_id=delivery_id)
+            delivery = WebhookDelivery.objects.get(pk=delivery_id)
+            assert first.status == "retry" and delivery.next_attempt_at > timezone.now()
+            assert "lock" in delivery.last_error.lower()
+            second = webhook_delivery_process(delivery_id=delivery_id)
+            assert second.status == "failed"
+            cursor.execute("ROLLBACK")
+    finally:
+        blocker.close()
+        with connection.cursor() as ours:
+            ours.execute("SET lock_timeout = 0")
+    assert not Call.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_delivery_posted_20_times_concurrently_is_one_call_counted_once(live_server, endpoint, account):
+    import requests
+
+    body = encode(END)
+    headers = {
+        k[5:].replace("_", "-"): v
+        for k, v in ctm_headers(
+            body,
+            secret=load_fixture("ctm", "authentication__access_keys")["secret"],
+            username="ctm-hook-user",
+            password="ctm-hook-password",
+        ).items()
+    }
+    headers["Content-Type"] = "application/json"
+    url = f"{live_server.url}{endpoint_url(endpoint)}"
+    answers: list[int] = []
+
+    def post() -> None:
+        answers.append(requests.post(url, data=body, headers=headers, timeout=30).status_code)
+
+    threads = [threading.Thread(target=post) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [200] * 20
+
+    ids = list(WebhookDelivery.objects.values_list("pk", flat=True))
+    outcomes: list[str] = []
+
+    def process(delivery_id: int) -> None:
+        try:
+            outcomes.append(webhook_delivery_process(delivery_id=delivery_id).status)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=process, args=(i,)) for i in ids]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert len(ids) == 20 and len(outcomes) == 20
+    assert set(outcomes) <= {"processed", "duplicate"} and "processed" in outcomes
+    assert Call.objects.count() == 1
+    assert sum(CallDailyRollup.objects.values_list("calls", flat=True)) == 1
+    assert totals(account)["answered"] == 1

@@ -1,0 +1,119 @@
+"""Nothing lost, nothing twice: a real worker on Redis, the broker down, a worker killed mid-task."""
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+from django.db import connection, connections
+
+from ctm_integration.celery import app as celery_app
+from integrations.models import Call, CallDailyRollup, WebhookDelivery
+from integrations.webhooks.processing import webhook_deliveries_due, webhook_delivery_process
+from tests.conftest import deliver, endpoint_url, load_fixture, wait_for
+
+END = load_fixture("ctm", "webhook__end")
+
+
+def status_of(delivery_id: int) -> str:
+    return WebhookDelivery.objects.get(pk=delivery_id).status
+
+
+def output_of(worker: subprocess.Popen) -> str:
+    worker.terminate()
+    return worker.communicate(timeout=15)[0][-5000:]
+
+
+@pytest.mark.celery_worker
+def test_a_real_worker_processes_a_delivery_end_to_end(celery_worker, client, endpoint):
+    worker = celery_worker()
+
+    response = deliver(client, endpoint_url(endpoint), END)
+
+    delivery_id = response.json()["data"]["delivery_id"]
+    if not wait_for(lambda: status_of(delivery_id) == "processed", timeout=60):
+        pytest.fail(f"not processed: {status_of(delivery_id)}\n{output_of(worker)}")
+    assert Call.objects.get().status == "answered"
+
+
+class BrokerUnreachable:
+    """Point the Celery app at a closed port for the duration, then back."""
+
+    def __enter__(self):
+        self.url = celery_app.conf.broker_url
+        self._reset("redis://127.0.0.1:1/0")
+
+    def __exit__(self, *exc):
+        self._reset(self.url)
+
+    @staticmethod
+    def _reset(url: str) -> None:
+        from kombu import pools
+
+        celery_app.conf.broker_url = url
+        pools.reset()  # kombu caches connection and producer pools per process
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_broker_down_while_receiving_still_200_stored_and_swept_later(client, endpoint, settings, caplog):
+    settings.WEBHOOK_SWEEP_AFTER = 0
+    with BrokerUnreachable():
+        started = time.monotonic()
+        response = deliver(client, endpoint_url(endpoint), END)
+        elapsed = time.monotonic() - started
+
+    assert response.status_code == 200 and elapsed < 5
+    delivery_id = response.json()["data"]["delivery_id"]
+    assert status_of(delivery_id) == "pending"
+    assert any("on_commit" in r.getMessage() or r.exc_info for r in caplog.records)  # the failed enqueue is logged
+
+    assert delivery_id in webhook_deliveries_due()
+    assert webhook_delivery_process(delivery_id=delivery_id).status == "processed"
+    assert Call.objects.count() == 1
+
+
+@pytest.mark.celery_worker
+def test_a_worker_killed_mid_task_leaves_the_delivery_processed_exactly_once(celery_worker, client, endpoint):
+    worker = celery_worker(pool="prefork")
+    blocker = connections.create_connection("default")
+    blocker.connect()
+    try:
+        with blocker.cursor() as cursor:
+            cursor.execute("BEGIN")
+            # The task will insert its call, then wait here, in the middle of its transaction.
+            cursor.execute(f'LOCK TABLE "{CallDailyRollup._meta.db_table}" IN ACCESS EXCLUSIVE MODE')
+            delivery_id = deliver(client, endpoint_url(endpoint), END).json()["data"]["delivery_id"]
+
+            def a_backend_waits_on_the_lock() -> bool:
+                with connection.cursor() as probe:
+                    probe.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE %s",
+                        [f"%{CallDailyRollup._meta.db_table}%"],
+                    )
+                    return probe.fetchone()[0] > 0
+
+            if not wait_for(a_backend_waits_on_the_lock, timeout=60):
+                pytest.fail("the task never started:\n" + output_of(worker))
+            children = subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True, text=True).stdout.split()
+            with connection.cursor() as probe:
+                probe.execute(
+                    "SELECT pid, backend_type, wait_event_type, wait_event, state, query FROM pg_stat_activity"
+                )
+                rows = probe.fetchall()
+            assert children, f"no pool process to kill {rows}"
+            for child in children:
+                os.kill(int(child), signal.SIGKILL)
+            time.sleep(1)
+            cursor.execute("ROLLBACK")
+    finally:
+        blocker.close()
+
+    if not wait_for(lambda: status_of(delivery_id) == "processed", timeout=90):
+        pytest.fail(f"not processed after the kill: {status_of(delivery_id)}\n{output_of(worker)}")
+    delivery = WebhookDelivery.objects.get(pk=delivery_id)
+    assert delivery.attempts == 1  # the killed attempt left nothing behind
+    assert Call.objects.count() == 1
+    assert sum(CallDailyRollup.objects.values_list("calls", flat=True)) == 1
