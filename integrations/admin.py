@@ -1,10 +1,22 @@
 """Staff views of credentials, configs and campaigns. Secrets are only ever shown redacted."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.db.models import Max
 
-from integrations.models import Call, CallSyncState, Campaign, Key, UserConfig
+from integrations.models import (
+    Call,
+    CallSyncState,
+    Campaign,
+    Key,
+    SigningSecret,
+    UserConfig,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from integrations.providers.ctm.access import key_verify
 from integrations.providers.ctm.errors import CtmError
+from integrations.webhooks.processing import webhook_delivery_replay
 
 REDACTED = "•••••••• (set)"
 
@@ -126,3 +138,116 @@ class CallSyncStateAdmin(admin.ModelAdmin):
         for state in queryset:
             ctm_calls_sync_account.delay(state.pk)
         self.message_user(request, f"{queryset.count()} sync(s) queued.", messages.SUCCESS)
+
+
+class RedactedHeadersMixin:
+    REDACT = {"authorization", "proxy-authorization", "cookie", "x-ctm-signature", "signature", "ms-signature",
+              "webhook-signature"}  # fmt: skip
+
+    @admin.display(description="headers")
+    def headers_redacted(self, obj) -> str:
+        return "\n".join(
+            f"{name}: {'[REDACTED]' if name.lower() in self.REDACT else value}"
+            for name, value in sorted((obj.headers or {}).items())
+        )
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(RedactedHeadersMixin, admin.ModelAdmin):
+    list_display = ["id", "provider", "received_at", "status", "valid", "error_code", "event", "account", "endpoint"]
+    list_filter = ["provider", "status", "valid", "event", "endpoint"]
+    search_fields = ["id", "error_code", "last_error", "dedupe_key"]
+    date_hierarchy = "received_at"
+    list_select_related = ["account", "endpoint"]
+    actions = ["replay"]
+    fields = [
+        "id", "provider", "received_at", "remote_ip", "path", "query_string", "headers_redacted", "body_text",
+        "valid", "status", "error_code", "event", "account", "endpoint", "attempts", "next_attempt_at",
+        "processed_at", "last_error", "traceback", "resulting_calls",
+    ]  # fmt: skip
+    readonly_fields = fields
+
+    @admin.display(description="body")
+    def body_text(self, obj: WebhookDelivery) -> str:
+        return bytes(obj.body).decode("utf-8", errors="replace")
+
+    @admin.display(description="calls")
+    def resulting_calls(self, obj: WebhookDelivery) -> str:
+        return ", ".join(f"{c.provider_call_id} ({c.status})" for c in obj.calls.all()) or "—"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # read-only: the raw delivery is evidence
+
+    @admin.action(description="Replay (process again)")
+    def replay(self, request, queryset):
+        queued = sum(webhook_delivery_replay(delivery=d) for d in queryset)
+        self.message_user(request, f"{queued} delivery(ies) queued; invalid ones are never replayed.",
+                          messages.SUCCESS)  # fmt: skip
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ["id", "account", "provider", "provider_account_id", "campaign", "status", "ctm_webhook_ids",
+                    "last_delivery_at"]  # fmt: skip
+    list_filter = ["provider", "status", "require_signature"]
+    search_fields = ["id", "provider_account_id", "account__name"]
+    fields = ["id", "account", "provider", "key", "campaign", "provider_account_id", "events", "provider_webhook_ids",
+              "basic_username_redacted", "basic_password_redacted", "require_signature", "status", "created_at",
+              "updated_at"]  # fmt: skip
+    readonly_fields = [f for f in fields if f not in ("require_signature", "status")]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(last_delivery=Max("deliveries__received_at"))
+
+    @admin.display(description="last delivery", ordering="last_delivery")
+    def last_delivery_at(self, obj) -> object:
+        return obj.last_delivery
+
+    @admin.display(description="CTM webhook ids")
+    def ctm_webhook_ids(self, obj: WebhookEndpoint) -> str:
+        return ", ".join(f"{event}: {hook}" for event, hook in obj.provider_webhook_ids.items()) or "—"
+
+    @admin.display(description="basic-auth username")
+    def basic_username_redacted(self, obj: WebhookEndpoint) -> str:
+        return _redacted(obj.basic_username)
+
+    @admin.display(description="basic-auth password")
+    def basic_password_redacted(self, obj: WebhookEndpoint) -> str:
+        return _redacted(obj.basic_password)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # registered through the API, which also registers them at CTM
+
+
+class SigningSecretForm(forms.ModelForm):
+    """Secrets are typed in, never shown back: an empty field keeps the stored value."""
+
+    secret = forms.CharField(widget=forms.PasswordInput, required=False)
+    previous_secret = forms.CharField(widget=forms.PasswordInput, required=False)
+
+    class Meta:
+        model = SigningSecret
+        fields = ["provider", "provider_account_id", "secret", "previous_secret"]
+
+    def clean_secret(self) -> str:
+        value = self.cleaned_data["secret"] or (self.instance.secret if self.instance.pk else "")
+        if not value:
+            raise forms.ValidationError("A signing secret is required.")
+        return value
+
+    def clean_previous_secret(self) -> str:
+        return self.cleaned_data["previous_secret"] or (self.instance.previous_secret if self.instance.pk else "")
+
+
+@admin.register(SigningSecret)
+class SigningSecretAdmin(admin.ModelAdmin):
+    form = SigningSecretForm
+    list_display = ["provider", "provider_account_id", "rotating", "updated_at"]
+    search_fields = ["provider_account_id"]
+
+    @admin.display(boolean=True, description="previous secret still accepted")
+    def rotating(self, obj: SigningSecret) -> bool:
+        return bool(obj.previous_secret)
