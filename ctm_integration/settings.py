@@ -226,9 +226,13 @@ WEBHOOK_RETRY_BACKOFF = env.int("WEBHOOK_RETRY_BACKOFF", default=30)  # seconds,
 WEBHOOK_SWEEP_AFTER = env.int("WEBHOOK_SWEEP_AFTER", default=60)  # a pending delivery this old is re-enqueued
 WEBHOOK_DEDUPE_DAYS = env.int("WEBHOOK_DEDUPE_DAYS", default=8)
 WEBHOOK_RETENTION_DAYS = max(env.int("WEBHOOK_RETENTION_DAYS", default=30), WEBHOOK_DEDUPE_DAYS)
+WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=100)  # deliveries processed per transaction
+WEBHOOK_DRAIN_GATE_SECONDS = env.int("WEBHOOK_DRAIN_GATE_SECONDS", default=10)
+WEBHOOK_LOOKUP_CACHE_SECONDS = env.int("WEBHOOK_LOOKUP_CACHE_SECONDS", default=30)  # endpoint + secrets
+WEBHOOK_SWEEP_EVERY = env.float("WEBHOOK_SWEEP_EVERY", default=30.0)
 CELERY_BEAT_SCHEDULE.update(
     {
-        "webhook-sweep": {"task": "integrations.tasks.webhook_deliveries_sweep", "schedule": 30},
+        "webhook-sweep": {"task": "integrations.tasks.webhook_deliveries_sweep", "schedule": WEBHOOK_SWEEP_EVERY},
         "webhook-purge": {"task": "integrations.tasks.webhook_deliveries_purge", "schedule": 6 * 3600},
     }
 )

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate, TruncHour
+from django.utils import timezone
 
 from accounts.models import Account
 from integrations.events import CallEvent, CallStatus
@@ -25,23 +26,39 @@ class CallUpsert:
     previous_status: str | None = None  # None when the call is new
 
 
-def campaign_for_call(*, account: Account, event: CallEvent, fallback: Campaign | None = None) -> Campaign | None:
-    """The account's non-disabled campaign tracking this number for this provider account, else `fallback`."""
+def attribution_candidates(*, account: Account) -> list[Campaign]:
+    """The account's campaigns that can claim calls, oldest first."""
+    return list(
+        Campaign.objects.filter(account=account).exclude(status=Campaign.Status.DISABLED).order_by("created_at")
+    )
+
+
+def _attribute(candidates: list[Campaign], event: CallEvent, fallback: Campaign | None) -> Campaign | None:
+    """Tracking-number rules for the provider account first, then `fallback` (the endpoint's campaign)."""
     if event.tracking_number:
-        candidates = Campaign.objects.filter(account=account, integration=event.provider).exclude(
-            status=Campaign.Status.DISABLED
-        )
-        for campaign in candidates.order_by("created_at"):
-            if event.tracking_number in campaign.tracking_numbers and campaign.ctm_account_id in (
-                "",
-                event.provider_account_id,
+        for campaign in candidates:
+            if (
+                campaign.integration == event.provider
+                and event.tracking_number in campaign.tracking_numbers
+                and campaign.ctm_account_id in ("", event.provider_account_id)
             ):
                 return campaign
     return fallback
 
 
-def _apply_event(call: Call, event: CallEvent) -> None:
-    regress = call.pk is not None and CallStatus(call.status).is_final and not event.status.is_final
+def campaign_for_call(*, account: Account, event: CallEvent, fallback: Campaign | None = None) -> Campaign | None:
+    """The account's non-disabled campaign tracking this number for this provider account, else `fallback`."""
+    candidates = attribution_candidates(account=account) if event.tracking_number else []
+    return _attribute(candidates, event, fallback)
+
+
+def _snapshot(call: Call) -> dict:
+    return {f: getattr(call, f) for f in (*MERGED_FIELDS, *FINAL_FIELDS, "raw", "provider_account_id", "campaign_id")}
+
+
+def _apply_event(call: Call, event: CallEvent, *, known: bool | None = None) -> None:
+    known = call.pk is not None if known is None else known
+    regress = known and CallStatus(call.status).is_final and not event.status.is_final
     if not regress:
         call.status = event.status.value
         call.direction = event.direction.value
@@ -80,13 +97,13 @@ def call_upsert(*, account: Account, event: CallEvent, fallback_campaign: Campai
             return CallUpsert(call=call, created=True, changed=True)
 
         before = CallFacts.of(call, timezone=account.timezone)
-        snapshot = {f: getattr(call, f) for f in (*MERGED_FIELDS, *FINAL_FIELDS, "raw", "provider_account_id")}
+        snapshot = _snapshot(call)
         _apply_event(call, event)
         if call.campaign_id is None:
             call.campaign = campaign_for_call(account=account, event=event, fallback=fallback_campaign)
-        changed_fields = [f for f, old in snapshot.items() if getattr(call, f) != old]
-        if call.campaign_id != before.campaign_id:
-            changed_fields.append("campaign")
+        changed_fields = [
+            "campaign" if f == "campaign_id" else f for f, old in snapshot.items() if getattr(call, f) != old
+        ]
         if not changed_fields:
             return CallUpsert(call=call, created=False, changed=False, previous_status=before.status)
         call.save(update_fields=[*changed_fields, "updated_at"])
@@ -136,3 +153,57 @@ def call_rollups_rebuild(*, account: Account) -> int:
         batch_size=2000,
     )
     return calls.count()
+
+
+def calls_upsert(*, account: Account, items: list[tuple[CallEvent, Campaign | None]]) -> list[CallUpsert]:
+    """Many events of one account at once (the webhook fast path), with the result `call_upsert`
+    would give for each, in order: a handful of queries for the whole batch instead of a dozen per
+    event. Runs inside the caller's transaction. If another transaction inserts one of these calls
+    meanwhile, the IntegrityError propagates: callers fall back to `call_upsert` one event at a time.
+    """
+    call_ids = {event.provider_call_id for event, _ in items}
+    providers = {event.provider for event, _ in items}
+    stored = {
+        (c.provider, c.provider_call_id): c
+        for c in Call.objects.select_for_update().filter(
+            account=account, provider__in=providers, provider_call_id__in=call_ids
+        )
+    }
+    candidates = attribution_candidates(account=account)
+    new: dict[tuple[str, str], Call] = {}
+    before: dict[tuple[str, str], tuple[CallFacts, dict]] = {}
+    results: list[CallUpsert] = []
+    for event, fallback in items:
+        key = (event.provider, event.provider_call_id)
+        call = stored.get(key) or new.get(key)
+        if call is None:
+            call = Call(account=account, provider=event.provider, provider_call_id=event.provider_call_id,
+                        provider_account_id=event.provider_account_id)  # fmt: skip
+            _apply_event(call, event, known=False)
+            call.campaign = _attribute(candidates, event, fallback)
+            new[key] = call
+            results.append(CallUpsert(call=call, created=True, changed=True))
+            continue
+        if key in stored and key not in before:
+            before[key] = (CallFacts.of(call, timezone=account.timezone), _snapshot(call))
+        previous, snapshot = call.status, _snapshot(call)
+        _apply_event(call, event, known=True)
+        if call.campaign_id is None:
+            call.campaign = _attribute(candidates, event, fallback)
+        changed = _snapshot(call) != snapshot
+        results.append(CallUpsert(call=call, created=False, changed=changed, previous_status=previous))
+
+    changed_calls = [stored[k] for k, (_, snap) in before.items() if _snapshot(stored[k]) != snap]
+    if new:
+        Call.objects.bulk_create(list(new.values()))
+    if changed_calls:
+        now = timezone.now()
+        for call in changed_calls:
+            call.updated_at = now
+        fields = [*MERGED_FIELDS, *FINAL_FIELDS, "raw", "provider_account_id", "campaign", "updated_at"]
+        Call.objects.bulk_update(changed_calls, fields)
+    rollups_apply(
+        before=[before[(c.provider, c.provider_call_id)][0] for c in changed_calls],
+        after=[CallFacts.of(c, timezone=account.timezone) for c in (*new.values(), *changed_calls)],
+    )
+    return results

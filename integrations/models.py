@@ -337,10 +337,16 @@ class WebhookDelivery(models.Model):
         FAILED = "failed", "Failed"
 
     provider = models.CharField(max_length=32, choices=Provider.choices, default=Provider.CTM)
+    # No database-level constraints on these two: every delivery of an endpoint would otherwise take
+    # a KEY SHARE lock on the same endpoint and account rows, and concurrent inserts then queue on
+    # PostgreSQL's multixact bookkeeping. Django still applies on_delete.
     endpoint = models.ForeignKey(
-        WebhookEndpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+        WebhookEndpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries",
+        db_constraint=False,
+    )  # fmt: skip
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
-    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     remote_ip = models.GenericIPAddressField(null=True, blank=True)
     path = models.CharField(max_length=500)

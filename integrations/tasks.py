@@ -1,6 +1,7 @@
 """Thin Celery tasks: they take ids, call a service, and own retries."""
 
 import logging
+import time
 
 from celery import shared_task
 
@@ -18,7 +19,7 @@ from integrations.providers.ctm.sync import (
     sync_lease_release,
     sync_lease_take,
 )
-from integrations.webhooks import processing
+from integrations.webhooks import drain_gate, processing
 
 logger = logging.getLogger(__name__)
 
@@ -58,24 +59,53 @@ def ctm_calls_sync_account(self, state_id: int) -> int:
 
 # --- webhooks ---------------------------------------------------------------------------------
 
-
-def webhook_delivery_enqueue(delivery_id: int) -> None:
-    """Called on commit of a stored delivery. If the broker is down this raises (and is logged by
-    on_commit's robust mode): the row is still pending and the sweeper enqueues it later."""
-    webhook_delivery_process.delay(delivery_id)
+DRAIN_RUN_SECONDS = 60
 
 
-@shared_task(name="integrations.tasks.webhook_delivery_process")
-def webhook_delivery_process(delivery_id: int) -> str:
-    return processing.webhook_delivery_process(delivery_id=delivery_id).status
+def webhook_drain_request() -> None:
+    """Called when a delivery has been stored: make sure a drain is on its way. While one is already
+    requested and not yet started, no further task is queued (one task per burst, not per delivery).
+    If the broker is down this raises (logged by on_commit's robust mode): the rows stay pending and
+    the sweeper asks again later."""
+    if not drain_gate.gate_take():
+        return
+    try:
+        webhook_deliveries_drain.delay()
+    except Exception:
+        drain_gate.gate_release()
+        raise
+
+
+@shared_task(
+    name="integrations.tasks.webhook_deliveries_drain", bind=True, max_retries=30, soft_time_limit=240,
+    time_limit=300,
+)  # fmt: skip
+def webhook_deliveries_drain(self) -> int:
+    """Process waiting deliveries in batches until none is left (or a minute has passed)."""
+    drain_gate.gate_release()  # deliveries stored from now on ask for another drain
+    handled = 0
+    deadline = time.monotonic() + DRAIN_RUN_SECONDS
+    while time.monotonic() < deadline:
+        batch = processing.webhook_deliveries_process()
+        if batch:
+            handled += len(batch)
+            continue
+        if processing.webhook_deliveries_waiting():
+            # Waiting rows we could not claim: another worker holds them, or one that was killed
+            # does until the database notices. Look again shortly rather than leave them.
+            raise self.retry(countdown=2)
+        return handled
+    webhook_drain_request()  # more is waiting: continue in a fresh task
+    return handled
 
 
 @shared_task(name="integrations.tasks.webhook_deliveries_sweep")
-def webhook_deliveries_sweep() -> int:
-    ids = processing.webhook_deliveries_due()
-    for delivery_id in ids:
-        webhook_delivery_process.delay(delivery_id)
-    return len(ids)
+def webhook_deliveries_sweep() -> bool:
+    """Periodic: deliveries that nobody processed (broker down, worker killed) and due retries."""
+    due = processing.webhook_deliveries_due()
+    if due:
+        webhook_deliveries_drain.delay()
+    return due
 
 
 @shared_task(name="integrations.tasks.webhook_deliveries_purge")

@@ -5,7 +5,6 @@ postgres://postgres@127.0.0.1:5432/ctm_bench; the database is created if missing
 """
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -13,26 +12,10 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ctm_bench")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ctm_integration.settings")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from bench.common import ensure_database, percentile, prepare_environment
 
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+prepare_environment()
 
 
 def main() -> None:
@@ -42,6 +25,8 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=200)
     parser.add_argument("--recounts", type=int, default=10)
     args = parser.parse_args()
+
+    import os
 
     ensure_database(os.environ["DATABASE_URL"])
     import django

@@ -3,7 +3,8 @@
 1. cheap checks (size, content type, empty body): 413/415/400, nothing stored;
 2. the provider's `verdict()` runs every validator, reading but never writing;
 3. the raw delivery is stored with that verdict, in one INSERT, whatever the verdict;
-4. a valid one is enqueued when the row has committed; the answer follows in milliseconds.
+4. for a valid one, once the row has committed, a drain of waiting deliveries is requested (one
+   Celery task per burst, not per delivery); the answer follows in milliseconds.
 Never 200 without a stored row: if the row cannot be written, the answer is 503 so the provider
 retries. If the broker is down the row is still there, and the sweeper enqueues it later.
 """
@@ -118,29 +119,27 @@ class WebhookReceiverView(View):
         )
 
     def store(self, request: HttpRequest, body: bytes, verdict: Verdict, *, crash: str = "") -> WebhookDelivery:
-        with transaction.atomic():
-            delivery = WebhookDelivery.objects.create(
-                provider=self.provider,
-                endpoint=verdict.endpoint,
-                account=verdict.account,
-                remote_ip=request.META.get("REMOTE_ADDR") or None,
-                path=request.path[:500],
-                query_string=request.META.get("QUERY_STRING", "")[:1000],
-                headers=stored_headers(request),
-                body=body,
-                valid=verdict.status == WebhookDelivery.Status.PENDING,
-                error_code=verdict.code,
-                last_error=verdict.message if verdict.http_status >= 400 else "",
-                traceback=crash,
-                event=verdict.event,
-                dedupe_key=verdict.dedupe_key,
-                status=verdict.status,
-            )
-            if delivery.valid:
-                from integrations.tasks import webhook_delivery_enqueue
+        # One autocommitted INSERT: the row is durable before the answer, and before any enqueue.
+        delivery = WebhookDelivery.objects.create(
+            provider=self.provider,
+            endpoint=verdict.endpoint,
+            account=verdict.account,
+            remote_ip=request.META.get("REMOTE_ADDR") or None,
+            path=request.path[:500],
+            query_string=request.META.get("QUERY_STRING", "")[:1000],
+            headers=stored_headers(request),
+            body=body,
+            valid=verdict.status == WebhookDelivery.Status.PENDING,
+            error_code=verdict.code,
+            last_error=verdict.message if verdict.http_status >= 400 else "",
+            traceback=crash,
+            event=verdict.event,
+            dedupe_key=verdict.dedupe_key,
+            status=verdict.status,
+        )
+        if delivery.valid:
+            from integrations.tasks import webhook_drain_request
 
-                # robust: a broker failure is logged, never raised; the sweeper enqueues the row later.
-                # (A lambda, not functools.partial: Django names the callback when it logs a failure.)
-                delivery_id = delivery.pk
-                transaction.on_commit(lambda: webhook_delivery_enqueue(delivery_id), robust=True)
+            # robust: a broker failure is logged, never raised; the sweeper asks again later.
+            transaction.on_commit(webhook_drain_request, robust=True)
         return delivery

@@ -2,20 +2,21 @@
 
 import logging
 import traceback
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
-from integrations.call_services import call_upsert
+from integrations.call_services import call_upsert, calls_upsert
 from integrations.events import CallEvent
 from integrations.models import Provider, WebhookDelivery
 from integrations.providers.ctm.normalize import delivery_events as ctm_delivery_events
-from notifications.services import call_event_notify
+from notifications.services import Audience, call_event_notify
 
 logger = logging.getLogger(__name__)
 
@@ -103,21 +104,104 @@ def _record_failure(delivery_id: int, exc: Exception) -> ProcessOutcome:
     return ProcessOutcome(status)
 
 
-def webhook_deliveries_due(*, limit: int = 500) -> list[int]:
-    """Valid deliveries nobody processed (broker down at receive time, worker killed) and retries now
-    due. Each is pushed back by WEBHOOK_SWEEP_AFTER, so a backed-up queue is not flooded with copies."""
+def webhook_deliveries_due() -> bool:
+    """Is any valid delivery waiting that nobody processed (broker down at receive time, a worker
+    killed), or a retry whose time has come? The sweeper then asks for a drain."""
     now = timezone.now()
     stale = now - timedelta(seconds=settings.WEBHOOK_SWEEP_AFTER)
     due = Q(next_attempt_at__isnull=True, received_at__lt=stale) | Q(next_attempt_at__lte=now)
-    ids = list(
-        WebhookDelivery.objects.filter(due, valid=True, status__in=PROCESSABLE)
-        .order_by("received_at")
-        .values_list("pk", flat=True)[:limit]
+    return WebhookDelivery.objects.filter(due, valid=True, status__in=PROCESSABLE).exists()
+
+
+def _ready() -> Q:
+    return Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now())
+
+
+def webhook_deliveries_waiting() -> bool:
+    """Are valid deliveries ready to process (whoever may be holding them right now)?"""
+    return WebhookDelivery.objects.filter(_ready(), valid=True, status__in=PROCESSABLE).exists()
+
+
+# --- the fast path: a batch of deliveries in one transaction -----------------------------------
+
+
+def webhook_deliveries_process(*, limit: int | None = None) -> dict[int, str]:
+    """Claim up to `limit` waiting deliveries (oldest first; rows other workers hold are skipped) and
+    process them together: one transaction, a few queries for the whole batch. If the batch cannot
+    be written as a whole (a concurrent insert of the same call, a lock timeout), it is rolled back
+    and its deliveries are processed one by one, each with its own failure handling.
+    Returns {delivery id: resulting status}; empty when nothing was waiting."""
+    limit = limit or settings.WEBHOOK_BATCH_SIZE
+    claimed: list[int] = []
+    try:
+        with transaction.atomic():
+            deliveries = list(
+                WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("account", "endpoint__campaign")
+                .filter(_ready(), valid=True, status__in=PROCESSABLE)
+                .order_by("received_at")[:limit]
+            )
+            claimed = [d.pk for d in deliveries]
+            return _process_batch(deliveries) if deliveries else {}
+    except Exception:
+        if not claimed:
+            raise
+        logger.warning("webhook batch of %d failed as a whole; processing one by one", len(claimed), exc_info=True)
+        return {pk: webhook_delivery_process(delivery_id=pk).status for pk in claimed}
+
+
+def _process_batch(deliveries: list[WebhookDelivery]) -> dict[int, str]:
+    window = timezone.now() - timedelta(days=settings.WEBHOOK_DEDUPE_DAYS)
+    keys = {d.dedupe_key for d in deliveries if d.dedupe_key}
+    seen = set(
+        WebhookDelivery.objects.filter(
+            dedupe_key__in=keys, status=WebhookDelivery.Status.PROCESSED, received_at__gte=window
+        ).values_list("dedupe_key", flat=True)
     )
-    WebhookDelivery.objects.filter(pk__in=ids).update(
-        next_attempt_at=now + timedelta(seconds=settings.WEBHOOK_SWEEP_AFTER)
-    )
-    return ids
+    outcome: dict[int, str] = {}
+    failures: dict[int, tuple[Exception, str]] = {}
+    work: dict[object, list[tuple[WebhookDelivery, CallEvent]]] = defaultdict(list)
+    for delivery in deliveries:
+        if delivery.dedupe_key and delivery.dedupe_key in seen:
+            outcome[delivery.pk] = WebhookDelivery.Status.DUPLICATE
+            continue
+        if delivery.dedupe_key:
+            seen.add(delivery.dedupe_key)
+        try:
+            events = NORMALIZERS[delivery.provider](bytes(delivery.body), event_hint=delivery.event)
+        except Exception as exc:
+            failures[delivery.pk] = (exc, traceback.format_exc())
+            continue
+        work[delivery.account_id].extend((delivery, event) for event in events)
+        outcome[delivery.pk] = WebhookDelivery.Status.PROCESSED
+
+    links = []
+    audience = Audience()
+    for items in work.values():
+        account = items[0][0].account
+        fallbacks = [(event, d.endpoint.campaign if d.endpoint else None) for d, event in items]
+        for (delivery, _), result in zip(items, calls_upsert(account=account, items=fallbacks), strict=True):
+            links.append(WebhookDelivery.calls.through(webhookdelivery_id=delivery.pk, call_id=result.call.pk))
+            if result.changed:
+                call_event_notify(call=result.call, previous_status=result.previous_status, audience=audience)
+    WebhookDelivery.calls.through.objects.bulk_create(links, ignore_conflicts=True)
+
+    now = timezone.now()
+    for status in (WebhookDelivery.Status.PROCESSED, WebhookDelivery.Status.DUPLICATE):
+        ids = [pk for pk, s in outcome.items() if s == status]
+        if ids:
+            WebhookDelivery.objects.filter(pk__in=ids).update(
+                status=status, attempts=F("attempts") + 1, processed_at=now, next_attempt_at=None,
+                last_error="", traceback="",
+            )  # fmt: skip
+    for pk, (exc, trace) in failures.items():
+        # Not transient: the stored body itself cannot be read. Kept failed for staff to replay.
+        WebhookDelivery.objects.filter(pk=pk).update(
+            status=WebhookDelivery.Status.FAILED, attempts=F("attempts") + 1, next_attempt_at=None,
+            last_error=f"{type(exc).__name__}: {exc}"[:5000], traceback=trace[-20000:],
+        )  # fmt: skip
+        outcome[pk] = WebhookDelivery.Status.FAILED
+    return outcome
 
 
 def webhook_delivery_replay(*, delivery: WebhookDelivery) -> bool:
@@ -128,9 +212,9 @@ def webhook_delivery_replay(*, delivery: WebhookDelivery) -> bool:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
             status=WebhookDelivery.Status.PENDING, attempts=0, next_attempt_at=None, last_error="", traceback=""
         )
-        from integrations.tasks import webhook_delivery_enqueue
+        from integrations.tasks import webhook_drain_request
 
-        transaction.on_commit(lambda: webhook_delivery_enqueue(delivery.pk), robust=True)
+        transaction.on_commit(webhook_drain_request, robust=True)
     return True
 
 

@@ -180,3 +180,47 @@ def test_the_chart_is_zero_filled_and_dst_days_have_their_real_hours(account):
     assert [h["start"] for h in hours if h["total"]] == ["2026-03-08T11:00:00-04:00"]
     weeks = call_chart(scope=scope(account, date(2026, 3, 4), date(2026, 3, 17)), interval=Interval.WEEK)
     assert [w["start"][:10] for w in weeks] == ["2026-03-02", "2026-03-09", "2026-03-16"]
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_the_batch_upsert_gives_what_one_by_one_upserts_give(make_account, seed):
+    from integrations.call_services import calls_upsert
+
+    rng = random.Random(seed)
+    one_by_one, batched = make_account("One by one"), make_account("Batched")
+    campaigns = {
+        a.pk: Campaign.objects.create(account=a, name="Tracked", tracking_numbers=["+15550000001"])
+        for a in (one_by_one, batched)
+    }
+    events = [
+        event(
+            str(rng.randint(1, 25)),
+            kind=rng.choice(list(CallEventKind)),
+            status=rng.choice(STATUSES),
+            started_at=datetime(2026, 3, 1, tzinfo=UTC) + timedelta(minutes=rng.randint(0, 60 * 24 * 5)),
+            source=rng.choice(SOURCES),
+            tracking_number=rng.choice(["+15550000001", "+15557777777"]),
+            duration=rng.randint(0, 900),
+            recording_url=rng.choice(["", "https://ctm.example/a.mp3"]),
+        )
+        for _ in range(150)
+    ]
+    expected = [call_upsert(account=one_by_one, event=e) for e in events]
+    got = []
+    for start in range(0, len(events), 40):
+        got += calls_upsert(account=batched, items=[(e, None) for e in events[start : start + 40]])
+
+    assert [(r.created, r.changed, r.previous_status) for r in got] == [
+        (r.created, r.changed, r.previous_status) for r in expected
+    ]
+    fields = ["provider_call_id", "status", "duration", "talk_time", "source", "recording_url", "started_at"]
+    assert list(Call.objects.filter(account=batched).order_by("provider_call_id").values(*fields)) == list(
+        Call.objects.filter(account=one_by_one).order_by("provider_call_id").values(*fields)
+    )
+    assert (
+        Call.objects.filter(account=batched, campaign=campaigns[batched.pk]).count()
+        == Call.objects.filter(account=one_by_one, campaign=campaigns[one_by_one.pk]).count()
+    )
+    window = date(2026, 2, 28), date(2026, 3, 8)
+    assert call_summary(scope=scope(batched, *window)) == call_summary(scope=scope(one_by_one, *window))
+    assert call_summary(scope=scope(batched, *window)) == call_summary_recount(scope=scope(batched, *window))

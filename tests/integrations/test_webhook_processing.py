@@ -11,6 +11,7 @@ from integrations.call_selectors import CallScope, call_summary
 from integrations.models import Call, CallDailyRollup, CampaignDailyMetric, WebhookDelivery
 from integrations.webhooks.processing import (
     webhook_deliveries_due,
+    webhook_deliveries_process,
     webhook_delivery_process,
     webhook_delivery_replay,
 )
@@ -148,15 +149,48 @@ def test_invalid_deliveries_are_never_replayed(client, endpoint):
 
 
 @pytest.mark.django_db
-def test_the_sweeper_finds_deliveries_nobody_processed(client, endpoint, settings):
+def test_the_sweeper_sees_deliveries_nobody_processed(client, endpoint, settings):
     settings.WEBHOOK_SWEEP_AFTER = 60
-    fresh = deliver(client, endpoint_url(endpoint), END).json()["data"]["delivery_id"]
-    old = deliver(client, endpoint_url(endpoint), MISSED).json()["data"]["delivery_id"]
-    WebhookDelivery.objects.filter(pk=old).update(received_at=timezone.now() - timedelta(minutes=5))
+    deliver(client, endpoint_url(endpoint), END)
+    assert webhook_deliveries_due() is False  # fresh: its own drain is on the way
 
-    assert webhook_deliveries_due() == [old]
-    assert webhook_deliveries_due() == []  # pushed back: not enqueued again at every sweep
-    assert fresh not in webhook_deliveries_due()
+    WebhookDelivery.objects.update(received_at=timezone.now() - timedelta(minutes=5))
+    assert webhook_deliveries_due() is True
+
+    webhook_deliveries_process()
+    assert webhook_deliveries_due() is False
+
+
+@pytest.mark.django_db
+def test_a_batch_handles_starts_ends_duplicates_and_unreadable_bodies_together(client, endpoint, account):
+    ids = [
+        deliver(client, endpoint_url(endpoint) + query, payload).json()["data"]["delivery_id"]
+        for query, payload in [("?event=call.received", START), ("", END), ("", END), ("", MISSED), ("", END)]
+    ]
+    WebhookDelivery.objects.filter(pk=ids[4]).update(body=b"{ unreadable", dedupe_key="something-else")
+
+    outcome = webhook_deliveries_process()
+
+    assert outcome == {ids[0]: "processed", ids[1]: "processed", ids[2]: "duplicate", ids[3]: "processed",
+                       ids[4]: "failed"}  # fmt: skip
+    assert webhook_deliveries_process() == {}  # nothing left waiting
+    calls = {c.provider_call_id: c for c in Call.objects.all()}
+    assert (calls["9001234"].status, calls["9001234"].duration) == ("answered", 187)
+    assert calls["9001235"].status == "missed"
+    assert (totals(account)["total"], totals(account)["answered"], totals(account)["missed"]) == (2, 1, 1)
+    assert set(WebhookDelivery.objects.get(pk=ids[1]).calls.values_list("provider_call_id", flat=True)) == {"9001234"}
+    assert "Traceback" in WebhookDelivery.objects.get(pk=ids[4]).traceback
+
+
+@pytest.mark.django_db
+def test_retries_wait_for_their_time(client, endpoint):
+    delivery_id = deliver(client, endpoint_url(endpoint), END).json()["data"]["delivery_id"]
+    WebhookDelivery.objects.filter(pk=delivery_id).update(
+        status="retry", next_attempt_at=timezone.now() + timedelta(minutes=1)
+    )
+    assert webhook_deliveries_process() == {}
+    WebhookDelivery.objects.filter(pk=delivery_id).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    assert webhook_deliveries_process() == {delivery_id: "processed"}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -170,9 +204,10 @@ def test_a_transient_database_error_is_retried_with_backoff_then_fails(client, e
             cursor.execute(f'LOCK TABLE "{Call._meta.db_table}" IN ACCESS EXCLUSIVE MODE')
             with connection.cursor() as ours:
                 ours.execute("SET lock_timeout = '300ms'")
-            first = webhook_delivery_process(delivery_id=delivery_id)
+            # the batch cannot get its lock, so it falls back to one by one, which retries later
+            first = webhook_deliveries_process()
             delivery = WebhookDelivery.objects.get(pk=delivery_id)
-            assert first.status == "retry" and delivery.next_attempt_at > timezone.now()
+            assert first == {delivery_id: "retry"} and delivery.next_attempt_at > timezone.now()
             assert "lock" in delivery.last_error.lower()
             second = webhook_delivery_process(delivery_id=delivery_id)
             assert second.status == "failed"

@@ -11,12 +11,20 @@ from integrations.models import Campaign, Key, Provider, SigningSecret, WebhookE
 from integrations.phone_numbers import to_e164
 from integrations.providers.ctm.normalize import UnusableCallPayload, call_event, unwrap_delivery
 from integrations.webhooks.base import Verdict, WebhookReceiverView
+from integrations.webhooks.lookup_cache import cached
 from integrations.webhooks.signatures import basic_auth_matches, ctm_signature_valid, timestamp_fresh
 
 
 def signing_secrets(*, provider_account_id: str, key: Key | None) -> list[str]:
     """Every secret a delivery for this CTM account may be signed with: the account's own signing
     secret (and the previous one, during a rotation), then the API secret of the key."""
+    return cached(
+        ("ctm-signing-secrets", provider_account_id, getattr(key, "pk", None)),
+        lambda: _signing_secrets(provider_account_id=provider_account_id, key=key),
+    )
+
+
+def _signing_secrets(*, provider_account_id: str, key: Key | None) -> list[str]:
     secrets: list[str] = []
     configured = SigningSecret.objects.filter(provider=Provider.CTM, provider_account_id=provider_account_id).first()
     if configured is not None:
@@ -31,6 +39,10 @@ def endpoint_by_id(endpoint_id: str) -> WebhookEndpoint | None:
         pk = uuid.UUID(str(endpoint_id))
     except ValueError:
         return None
+    return cached(("ctm-endpoint", pk), lambda: _endpoint(pk))
+
+
+def _endpoint(pk: uuid.UUID) -> WebhookEndpoint | None:
     return (
         WebhookEndpoint.objects.select_related("key", "account", "campaign")
         .filter(pk=pk, provider=Provider.CTM, status=WebhookEndpoint.Status.ACTIVE)
