@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from integrations.call_services import call_upsert
-from integrations.events import CallEventKind
+from integrations.call_services import CallUpsert, call_upsert, calls_upsert
+from integrations.events import CallEvent, CallEventKind
 from integrations.models import CallSyncState, UserConfig
 from integrations.providers.ctm.access import ctm_session
 from integrations.providers.ctm.normalize import UnusableCallPayload, call_event
@@ -66,6 +67,25 @@ def _first_day(state: CallSyncState, since: date | None, today: date) -> date:
     return today - timedelta(days=settings.CTM_SYNC_INITIAL_DAYS)
 
 
+def _events(page: list[dict], provider_account_id: str) -> list[CallEvent]:
+    events = []
+    for payload in page:
+        try:
+            events.append(call_event(payload, kind=CallEventKind.SYNCED, account_id=provider_account_id))
+        except UnusableCallPayload as exc:
+            logger.warning("ctm sync %s: skipped a call: %s", provider_account_id, exc)
+    return events
+
+
+def _upsert_page(account, events: list[CallEvent]) -> list[CallUpsert]:
+    """A page in one transaction; if a webhook inserted one of its calls meanwhile, one by one."""
+    try:
+        with transaction.atomic():
+            return calls_upsert(account=account, items=[(event, None) for event in events])
+    except IntegrityError:
+        return [call_upsert(account=account, event=event) for event in events]
+
+
 def ctm_calls_sync(
     *,
     state: CallSyncState,
@@ -90,16 +110,11 @@ def ctm_calls_sync(
                 day = first + timedelta(days=offset)
                 watermark = state.watermark
                 for page in ctm.iter_calls(account_id=state.provider_account_id, day=day):
-                    for payload in page:
-                        try:
-                            event = call_event(payload, kind=CallEventKind.SYNCED, account_id=state.provider_account_id)
-                        except UnusableCallPayload as exc:
-                            logger.warning("ctm sync %s: skipped a call: %s", state.provider_account_id, exc)
-                            continue
-                        result = call_upsert(account=account, event=event)
-                        done.calls_seen += 1
+                    events = _events(page, state.provider_account_id)
+                    for result in _upsert_page(account, events):
                         done.calls_changed += int(result.changed)
-                        watermark = max(watermark, int(event.started_at.timestamp()))
+                    done.calls_seen += len(events)
+                    watermark = max([watermark, *(int(e.started_at.timestamp()) for e in events)])
                 state.watermark = watermark
                 CallSyncState.objects.filter(pk=state.pk).update(watermark=watermark)
                 done.day, done.days_done = day, offset + 1
