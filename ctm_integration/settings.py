@@ -236,3 +236,26 @@ CELERY_BEAT_SCHEDULE.update(
         "webhook-purge": {"task": "integrations.tasks.webhook_deliveries_purge", "schedule": 6 * 3600},
     }
 )
+
+# --- Notifications --------------------------------------------------------------------------------
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+    EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CTM integration <no-reply@localhost>")
+# Firebase Cloud Messaging (HTTP v1) service-account credentials: a file, or the JSON itself.
+FCM_CREDENTIALS_FILE = env.str("FCM_CREDENTIALS_FILE", default="")
+FCM_CREDENTIALS_JSON = env.str("FCM_CREDENTIALS_JSON", default="")
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+NOTIFICATION_RETRY_BACKOFF = env.int("NOTIFICATION_RETRY_BACKOFF", default=60)
+WEBHOOK_FAILING_THRESHOLD = env.int("WEBHOOK_FAILING_THRESHOLD", default=5)  # failures within an hour
+CELERY_BEAT_SCHEDULE["notification-sweep"] = {
+    "task": "notifications.tasks.notification_deliveries_sweep",
+    "schedule": 60,
+}

@@ -10,6 +10,7 @@ class Event(models.TextChoices):
     PROJECT_ADDED = "project_added", "Integration connected"
     INTEGRATION_DISCONNECTED = "integration_disconnected", "Integration disconnected"
     TOKEN_INVALIDATED = "token_invalidated", "Credentials rejected by the provider"
+    WEBHOOK_FAILING = "webhook_failing", "Webhook deliveries keep failing"
     CALL_RECEIVED = "call_received", "A call came in"
     CALL_MISSED = "call_missed", "A call was missed"
 
@@ -25,6 +26,7 @@ DEFAULT_ENABLED: dict[str, bool] = {
     Event.PROJECT_ADDED: True,
     Event.INTEGRATION_DISCONNECTED: True,
     Event.TOKEN_INVALIDATED: True,
+    Event.WEBHOOK_FAILING: True,
     Event.CALL_RECEIVED: False,
     Event.CALL_MISSED: False,
 }
@@ -50,12 +52,62 @@ class Notification(models.Model):
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     event = models.CharField(max_length=64, choices=Event.choices)
     context = models.JSONField(default=dict, blank=True)
+    in_app = models.BooleanField(default=True, help_text="Shown in the app (the recipient's in-app preference)")
     read_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["recipient", "read_at", "created_at"])]
+        indexes = [models.Index(fields=["recipient", "in_app", "read_at", "created_at"])]
 
     def __str__(self) -> str:
         return f"{self.get_event_display()} for {self.recipient} ({self.account})"
+
+
+class NotificationDelivery(models.Model):
+    """The outbox: one row per notification and outside channel (email, push)."""
+
+    class Status(models.TextChoices):
+        READY = "ready", "Ready"
+        SENDING = "sending", "Sending"
+        RETRY = "retry", "Waiting to retry"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Skipped (nothing to send to)"
+        FAILED = "failed", "Failed"
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.READY)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "notification deliveries"
+        constraints = [models.UniqueConstraint(fields=["notification", "channel"], name="notification_delivery_unique")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} for notification {self.notification_id} ({self.status})"
+
+
+class Device(models.Model):
+    """A push (FCM) registration token of one of a user's devices."""
+
+    class Platform(models.TextChoices):
+        ANDROID = "android", "Android"
+        IOS = "ios", "iOS"
+        WEB = "web", "Web"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="devices")
+    token = models.CharField(max_length=512, unique=True)
+    platform = models.CharField(max_length=16, choices=Platform.choices, default=Platform.ANDROID)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} device of {self.user}"

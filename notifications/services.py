@@ -3,43 +3,74 @@
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
+from django.db import transaction
 
 from accounts.models import Account
 from accounts.selectors import account_owners
-from notifications.models import DEFAULT_ENABLED, Channel, Event, Notification, NotificationPreference
+from notifications.models import (
+    DEFAULT_ENABLED,
+    Channel,
+    Device,
+    Event,
+    Notification,
+    NotificationDelivery,
+    NotificationPreference,
+)
+
+OUTSIDE_CHANNELS = (Channel.EMAIL, Channel.PUSH)
+
+
+def channels_wanted(*, user: AbstractUser, event: Event) -> set[str]:
+    """The channels on which `user` wants `event`: their choices, else the event's default."""
+    chosen = dict(NotificationPreference.objects.filter(user=user, event=event).values_list("channel", "enabled"))
+    default = DEFAULT_ENABLED.get(event, True)
+    return {channel for channel in Channel.values if chosen.get(channel, default)}
 
 
 def wants(*, user: AbstractUser, event: Event, channel: Channel = Channel.IN_APP) -> bool:
-    choice = NotificationPreference.objects.filter(user=user, event=event, channel=channel).first()
-    return choice.enabled if choice is not None else DEFAULT_ENABLED.get(event, True)
+    return channel in channels_wanted(user=user, event=event)
 
 
 class Audience:
-    """Who wants which event: the account's owners and, for a sub-account, the parent account's
-    owners, filtered by their preferences. Looked up once per account and event, so a batch of
-    calls shares one lookup."""
+    """Who wants which event, on which channels: the account's owners and, for a sub-account, the
+    parent account's owners. Looked up once per account and event, so a batch of calls shares it."""
 
     def __init__(self) -> None:
-        self._known: dict[tuple[object, str], list[AbstractUser]] = {}
+        self._known: dict[tuple[object, str], list[tuple[AbstractUser, set[str]]]] = {}
 
-    def recipients(self, *, account: Account, event: Event) -> list[AbstractUser]:
+    def recipients(self, *, account: Account, event: Event) -> list[tuple[AbstractUser, set[str]]]:
         key = (account.pk, event)
         if key not in self._known:
-            self._known[key] = [u for u in account_owners(account=account) if wants(user=u, event=event)]
+            pairs = [(user, channels_wanted(user=user, event=event)) for user in account_owners(account=account)]
+            self._known[key] = [(user, channels) for user, channels in pairs if channels]
         return self._known[key]
 
 
 def notification_record(
     *, event: Event, account: Account, context: dict[str, Any], audience: Audience | None = None
 ) -> list[Notification]:
-    """One notification per recipient who wants it."""
+    """One notification per recipient who wants it, and one outbox delivery per outside channel they
+    want it on; the deliveries are sent once the transaction commits."""
     payload = {"account_id": str(account.id), "account_name": account.name, **context}
     recipients = (audience or Audience()).recipients(account=account, event=event)
     if not recipients:
         return []
-    return Notification.objects.bulk_create(
-        Notification(account=account, recipient=owner, event=event, context=payload) for owner in recipients
+    notifications = Notification.objects.bulk_create(
+        Notification(account=account, recipient=user, event=event, context=payload, in_app=Channel.IN_APP in channels)
+        for user, channels in recipients
     )
+    deliveries = NotificationDelivery.objects.bulk_create(
+        NotificationDelivery(notification=notification, channel=channel)
+        for notification, (_, channels) in zip(notifications, recipients, strict=True)
+        for channel in OUTSIDE_CHANNELS
+        if channel in channels
+    )
+    ids = [d.pk for d in deliveries]
+    if ids:
+        from notifications.tasks import notification_delivery_enqueue
+
+        transaction.on_commit(lambda: [notification_delivery_enqueue(pk) for pk in ids], robust=True)
+    return notifications
 
 
 UNANSWERED = {"missed", "canceled"}
@@ -66,3 +97,14 @@ def call_event_notify(*, call, previous_status: str | None, audience: Audience |
             event=Event.CALL_MISSED, account=call.account, context=context, audience=audience
         )
     return notifications
+
+
+def device_register(*, user: AbstractUser, token: str, platform: str) -> tuple[Device, bool]:
+    """A token belongs to one device, hence to whoever registered it last."""
+    device, created = Device.objects.update_or_create(token=token, defaults={"user": user, "platform": platform})
+    return device, created
+
+
+def device_remove(*, user: AbstractUser, token: str) -> bool:
+    deleted, _ = Device.objects.filter(user=user, token=token).delete()
+    return bool(deleted)

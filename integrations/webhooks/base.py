@@ -23,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from accounts.models import Account
 from ctm_integration.api.envelope import error_body
 from integrations.models import WebhookDelivery, WebhookEndpoint
+from integrations.webhooks.health import webhook_failing_check
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +114,8 @@ class WebhookReceiverView(View):
             return _error(503, "STORAGE_UNAVAILABLE", "The delivery could not be stored; please retry.")
 
         if verdict.http_status >= 400:
+            if delivery.endpoint_id is not None:
+                webhook_failing_check(endpoint_id=delivery.endpoint_id)
             return _error(verdict.http_status, verdict.code, verdict.message)
         return JsonResponse(
             {"success": True, "message": "SUCCESS", "data": {"delivery_id": delivery.pk, "status": delivery.status}}

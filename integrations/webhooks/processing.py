@@ -16,6 +16,7 @@ from integrations.call_services import call_upsert, calls_upsert
 from integrations.events import CallEvent
 from integrations.models import Provider, WebhookDelivery
 from integrations.providers.ctm.normalize import delivery_events as ctm_delivery_events
+from integrations.webhooks.health import webhook_failing_check
 from notifications.services import Audience, call_event_notify
 
 logger = logging.getLogger(__name__)
@@ -101,6 +102,8 @@ def _record_failure(delivery_id: int, exc: Exception) -> ProcessOutcome:
         last_error=f"{type(exc).__name__}: {exc}"[:5000],
         traceback=traceback.format_exc()[-20000:],
     )
+    if status == WebhookDelivery.Status.FAILED:
+        webhook_failing_check(endpoint_id=delivery.endpoint_id)
     return ProcessOutcome(status)
 
 
@@ -201,6 +204,8 @@ def _process_batch(deliveries: list[WebhookDelivery]) -> dict[int, str]:
             last_error=f"{type(exc).__name__}: {exc}"[:5000], traceback=trace[-20000:],
         )  # fmt: skip
         outcome[pk] = WebhookDelivery.Status.FAILED
+    for endpoint_id in {d.endpoint_id for d in deliveries if d.pk in failures}:
+        webhook_failing_check(endpoint_id=endpoint_id)
     return outcome
 
 
