@@ -117,3 +117,24 @@ def test_a_worker_killed_mid_task_leaves_the_delivery_processed_exactly_once(cel
     assert delivery.attempts == 1  # the killed attempt left nothing behind
     assert Call.objects.count() == 1
     assert sum(CallDailyRollup.objects.values_list("calls", flat=True)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_deliveries_queues_one_drain_task_not_one_per_delivery(client, endpoint):
+    import redis
+
+    from integrations.webhooks import drain_gate
+
+    broker = redis.Redis.from_url(os.environ["REDIS_URL"])
+    broker.flushdb()
+    try:
+        for n in range(5):
+            assert deliver(client, endpoint_url(endpoint), {**END, "id": 7000 + n}).status_code == 200
+        assert broker.llen("celery") == 1
+
+        drain_gate.gate_release()  # what a drain does when it starts
+        deliver(client, endpoint_url(endpoint), {**END, "id": 7100})
+        assert broker.llen("celery") == 2  # stored after the drain started: another one is queued
+    finally:
+        broker.flushdb()
+    assert WebhookDelivery.objects.filter(status="pending").count() == 6
