@@ -12,7 +12,7 @@ from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.selectors import memberships_for_user
-from ctm_integration.api.envelope import success
+from ctm_integration.api.envelope import EnvelopeSerializer, success
 from ctm_integration.api.errors import ApiError
 
 
@@ -38,6 +38,7 @@ class TokenRefreshInputSerializer(serializers.Serializer):
 
 
 class TokenObtainView(APIView):
+    serializer_class = EnvelopeSerializer
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
@@ -56,6 +57,7 @@ class TokenObtainView(APIView):
 
 
 class TokenRefreshView(APIView):
+    serializer_class = EnvelopeSerializer
     authentication_classes: list = []
     permission_classes = [AllowAny]
 

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ctm_integration.api.envelope import success
+from ctm_integration.api.envelope import EnvelopeSerializer, success
 from ctm_integration.api.errors import NotFound
 from ctm_integration.api.pagination import EnvelopePagination
 from notifications.messages import render
@@ -66,6 +66,7 @@ class NotificationReadView(APIView):
 
 class NotificationReadAllView(APIView):
     permission_classes = [IsAuthenticated]
+    serializer_class = EnvelopeSerializer
 
     @extend_schema(request=None, summary="Mark every notification read")
     def post(self, request: Request) -> Response:
@@ -99,6 +100,7 @@ class PreferencesSerializer(serializers.Serializer):
 
 class PreferencesView(APIView):
     permission_classes = [IsAuthenticated]
+    serializer_class = EnvelopeSerializer
 
     @extend_schema(summary="Which events reach you on which channels")
     def get(self, request: Request) -> Response:
@@ -121,6 +123,7 @@ class DeviceSerializer(serializers.Serializer):
 
 class DevicesView(APIView):
     permission_classes = [IsAuthenticated]
+    serializer_class = EnvelopeSerializer
 
     @extend_schema(request=DeviceSerializer, summary="Register a device for push notifications")
     def post(self, request: Request) -> Response:

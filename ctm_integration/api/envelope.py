@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from rest_framework import serializers
 from rest_framework import status as http_status
 from rest_framework.response import Response
 
@@ -14,3 +15,11 @@ def success(data: Any = None, *, status: int = http_status.HTTP_200_OK, **extra:
 def error_body(*, status: int, message: str, code: str, **extra: Any) -> dict[str, Any]:
     """`{"success": false, "errno": <status>, "message": ..., "code": ...}`."""
     return {"success": False, "errno": status, "message": message, "code": code, **extra}
+
+
+class EnvelopeSerializer(serializers.Serializer):
+    """The success envelope, as the API schema shows it where a view declares nothing more exact."""
+
+    success = serializers.BooleanField()
+    message = serializers.CharField()
+    data = serializers.JSONField()

@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework.views import APIView
 
 from accounts.scope import AccountScopedMixin
+from ctm_integration.api.envelope import EnvelopeSerializer
 from ctm_integration.api.errors import NotFound
 from integrations.models import Key
 from integrations.providers.ctm.api_errors import CtmErrorsMixin
@@ -12,6 +13,8 @@ from integrations.selectors import key_for_account
 
 
 class CtmView(CtmErrorsMixin, AccountScopedMixin, APIView):
+    serializer_class = EnvelopeSerializer  # what the API schema shows unless a method says more
+
     def get_key(self, key_id: str) -> Key:
         try:
             return key_for_account(account=self.request.account, key_id=key_id)

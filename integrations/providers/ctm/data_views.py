@@ -46,7 +46,9 @@ def call_representation(payload: dict[str, Any]) -> dict[str, Any] | None:
 
 
 class CtmAccountsView(CtmView):
-    @extend_schema(parameters=[PageSerializer], summary="The key's CTM accounts and sub-accounts")
+    @extend_schema(
+        parameters=[PageSerializer], summary="The key's CTM accounts and sub-accounts", operation_id="ctm_accounts_list"
+    )
     def get(self, request: Request, token_id: str) -> Response:
         query = self.valid_query(PageSerializer)
         with ctm_session(key=self.get_key(token_id)) as ctm:

@@ -59,7 +59,9 @@ def _source_fields(data: dict) -> dict:
 
 
 class CtmTrackersView(CtmView):
-    @extend_schema(parameters=[TrackerPageSerializer], summary="Trackers of a CTM account")
+    @extend_schema(
+        parameters=[TrackerPageSerializer], summary="Trackers of a CTM account", operation_id="ctm_trackers_list"
+    )
     def get(self, request: Request, token_id: str, ctm_account_id: str) -> Response:
         query = self.valid_query(TrackerPageSerializer)
         with ctm_session(key=self.get_key(token_id)) as ctm:
@@ -104,6 +106,7 @@ class CtmTrackerView(CtmView):
     @extend_schema(
         parameters=[OpenApiParameter("release_numbers", bool, description="Also release its tracking numbers")],
         summary="Delete a tracker",
+        request=None,
     )
     def delete(self, request: Request, token_id: str, ctm_account_id: str, tracker_id: str) -> Response:
         query = self.valid_query(TrackerDeleteQuerySerializer)

@@ -38,6 +38,7 @@ class CtmAuthView(CtmView):
     @extend_schema(
         parameters=[OpenApiParameter("global", bool, description="Also disable campaigns and remove credentials")],
         summary="Disconnect CTM (credentials preserved while active campaigns use them)",
+        request=None,
     )
     def delete(self, request: Request) -> Response:
         query = DisconnectQuerySerializer(data=request.query_params)

@@ -81,7 +81,7 @@ class CtmWebhooksView(WebhookViewMixin, CtmView):
 
 
 class CtmWebhookRegistrationView(WebhookViewMixin, CtmView):
-    @extend_schema(summary="Delete a CTM webhook (at CTM too)")
+    @extend_schema(summary="Delete a CTM webhook (at CTM too)", request=None)
     def delete(self, request: Request, token_id: str, webhook_id: str) -> Response:
         key = self.get_key(token_id)
         endpoint = (
