@@ -113,3 +113,26 @@ def test_a_ctm_failure_half_way_leaves_nothing_registered(api, ctm, account):
     assert response.status_code == 400 and response.json()["code"] == "CTM_BAD_REQUEST"
     assert "plan does not allow webhooks" in response.json()["message"]
     assert removed.call_count == 1 and not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sandbox_delivers_signed_calls_to_registered_endpoints_end_to_end(
+    live_server, api, account, sandbox_token, ctm_sandbox, settings
+):
+    from integrations.models import Call, WebhookDelivery
+    from integrations.webhooks.processing import webhook_deliveries_process
+
+    settings.PUBLIC_BASE_URL = live_server.url
+    campaign = Campaign.objects.create(account=account, name="Spring", key=Key.objects.get(pk=sandbox_token),
+                                       ctm_account_id="25001")  # fmt: skip
+    register(api, sandbox_token, campaign, events=["call.received", "call.completed"])
+
+    started = ctm_sandbox.deliver(account_id=25001, position="start")
+    call = ctm_sandbox.live_call(account_id=25001, position="end")
+    ended = ctm_sandbox.deliver(account_id=25001, position="end", call=call)
+
+    assert [d["status"] for d in started + ended] == [200, 200]
+    assert WebhookDelivery.objects.filter(valid=True).count() == 2
+    webhook_deliveries_process()
+    stored = Call.objects.get(provider_call_id=str(call["id"]))
+    assert (stored.status, stored.duration, stored.campaign) == ("answered", call["duration"], campaign)

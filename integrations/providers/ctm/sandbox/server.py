@@ -132,6 +132,62 @@ class CtmSandbox:
                     return misbehaviour
         return None
 
+    # --- webhook deliveries, signed like CTM signs them -----------------------------------------
+
+    def live_call(self, *, account_id: int, position: str) -> dict:
+        """A call happening now: ringing for a `start` delivery, answered for an `end` one."""
+        with self._lock:
+            call_id = 9_000_000_000 + self.world.new_id()
+        numbers, sources = self.world.call_catalog[account_id]
+        rng = random.Random(call_id)
+        number_id, tracking_number, source_id = rng.choice(numbers)
+        now = int(time.time())
+        call = {
+            "id": call_id, "account_id": account_id, "direction": "inbound", "unix_time": now,
+            "tracking_number_id": number_id, "tracking_number": tracking_number,
+            "caller_number": f"+1919{rng.randint(2000000, 9999999)}", "source_id": source_id,
+            "source": dict(sources).get(source_id, "Direct"), "is_new_caller": rng.random() < 0.4,
+        }  # fmt: skip
+        if position == "start":
+            return {**call, "dial_status": "ringing", "call_status": "in-progress"}
+        talk = rng.randint(30, 600)
+        return {**call, "dial_status": "answered", "call_status": "completed", "duration": talk + 9,
+                "talk_time": talk, "audio": f"https://app.calltrackingmetrics.com/calls/{call_id}/audio"}  # fmt: skip
+
+    def deliver(self, *, account_id: int = 25001, position: str = "end", call: dict | None = None) -> list[dict]:
+        """POST a call to every webhook of the account registered for `position`, as CTM does:
+        the activity object as the body, X-CTM-Time and X-CTM-Signature, and the webhook's Basic auth."""
+        import urllib.error
+        import urllib.request
+
+        from integrations.webhooks.signatures import ctm_signature
+
+        payload = json.dumps(call or self.live_call(account_id=int(account_id), position=position)).encode()
+        secret = next(iter(self.world.logins.values())).secret
+        with self._lock:
+            hooks = [
+                dict(h) for h in self.world.webhooks.get(int(account_id), {}).values() if h["position"] == position
+            ]
+        results = []
+        for hook in hooks:
+            timestamp = str(int(time.time()))
+            headers = {"Content-Type": "application/json", "X-CTM-Time": timestamp,
+                       "X-CTM-Signature": ctm_signature(secret=secret, timestamp=timestamp, body=payload)}  # fmt: skip
+            if hook.get("username"):
+                login = f"{hook['username']}:{hook.get('password', '')}".encode()
+                headers["Authorization"] = "Basic " + base64.b64encode(login).decode()
+            # weburl was checked to be http(s) when the webhook was created
+            request = urllib.request.Request(hook["weburl"], data=payload, headers=headers, method="POST")  # noqa: S310
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - the registered URL
+                    status = response.status
+            except urllib.error.HTTPError as exc:
+                status = exc.code
+            except OSError as exc:
+                status = f"unreachable: {exc}"
+            results.append({"webhook_id": hook["id"], "status": status})
+        return results
+
     # --- dispatch ----------------------------------------------------------------------------
 
     def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> tuple[int, Any, dict]:
@@ -139,6 +195,8 @@ class CtmSandbox:
         if parts.path == "/_sandbox/misbehave" and method == "POST":
             self.misbehave(**json.loads(body or b"{}"))
             return 200, {"status": "ok"}, {}
+        if parts.path == "/_sandbox/deliver" and method == "POST":
+            return 200, {"deliveries": self.deliver(**json.loads(body or b"{}"))}, {}
         if parts.path == "/_sandbox/reset" and method == "POST":
             self.reset()
             return 200, {"status": "ok"}, {}
