@@ -1,4 +1,7 @@
-"""Processing stored deliveries: once each, in one transaction with the calls they change."""
+"""Processing stored deliveries: once each, in the same transaction as the calls they change.
+
+The drain task calls `webhook_deliveries_process`, which takes waiting deliveries a batch at a time;
+`webhook_delivery_process` handles one delivery, and is what a batch falls back to."""
 
 import logging
 import traceback
@@ -44,13 +47,13 @@ def _is_duplicate(delivery: WebhookDelivery) -> bool:
 
 
 def webhook_delivery_process(*, delivery_id: int) -> ProcessOutcome:
-    """Turn a valid stored delivery into calls, rollups and notifications, exactly once.
+    """One delivery on its own (the batch's fallback, and explicit processing): calls, rollups and
+    notifications, exactly once.
 
-    The row lock is the processing claim: a second worker (a redelivered or duplicated task) waits
-    for it and then finds the row processed. If the worker dies mid-way, its transaction rolls back
-    (the lock with it) and the row is pending again for the next attempt. (Not SKIP LOCKED: the lock
-    of a killed worker outlives it until the database notices, and skipping would leave the row to
-    the sweeper instead of processing it now.)
+    The row lock is the processing claim: a second caller waits for it and then finds the row
+    processed. If the worker dies mid-way, its transaction rolls back (the lock with it) and the row
+    is pending again for the next attempt. It waits rather than skips: a killed worker's lock
+    outlives it until the database notices.
     """
     try:
         with transaction.atomic():
