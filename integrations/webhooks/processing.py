@@ -229,5 +229,5 @@ def webhook_delivery_replay(*, delivery: WebhookDelivery) -> bool:
 def webhook_deliveries_purge() -> int:
     """Forget deliveries past retention (never sooner than the de-duplication window)."""
     cutoff = timezone.now() - timedelta(days=settings.WEBHOOK_RETENTION_DAYS)
-    deleted, _ = WebhookDelivery.objects.filter(received_at__lt=cutoff).delete()
-    return deleted
+    _, per_model = WebhookDelivery.objects.filter(received_at__lt=cutoff).delete()
+    return per_model.get(WebhookDelivery._meta.label, 0)

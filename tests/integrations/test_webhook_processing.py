@@ -267,3 +267,17 @@ def test_the_same_delivery_posted_20_times_concurrently_is_one_call_counted_once
     assert Call.objects.count() == 1
     assert sum(CallDailyRollup.objects.values_list("calls", flat=True)) == 1
     assert totals(account)["answered"] == 1
+
+
+@pytest.mark.django_db
+def test_purge_forgets_deliveries_past_retention_but_never_inside_the_dedupe_window(client, endpoint, settings):
+    from integrations.webhooks.processing import webhook_deliveries_purge
+
+    old, recent = (deliver(client, endpoint_url(endpoint), {**END, "id": n}).json()["data"]["delivery_id"]
+                   for n in (1, 2))  # fmt: skip
+    WebhookDelivery.objects.filter(pk=old).update(received_at=timezone.now() - timedelta(days=31))
+    WebhookDelivery.objects.filter(pk=recent).update(received_at=timezone.now() - timedelta(days=7))
+
+    assert webhook_deliveries_purge() == 1
+    assert list(WebhookDelivery.objects.values_list("pk", flat=True)) == [recent]
+    assert settings.WEBHOOK_RETENTION_DAYS >= settings.WEBHOOK_DEDUPE_DAYS >= 7
