@@ -104,9 +104,16 @@ class CampaignAdmin(admin.ModelAdmin):
 @admin.register(Call)
 class CallAdmin(admin.ModelAdmin):
     list_display = [
-        "provider_call_id", "account", "provider_account_id", "started_at", "status", "direction", "source",
-        "duration", "campaign",
-    ]  # fmt: skip
+        "provider_call_id",
+        "account",
+        "provider_account_id",
+        "started_at",
+        "status",
+        "direction",
+        "source",
+        "duration",
+        "campaign",
+    ]
     list_filter = ["provider", "status", "direction", "is_first_time_caller"]
     search_fields = ["provider_call_id", "caller_number", "tracking_number", "account__name"]
     date_hierarchy = "started_at"
@@ -124,8 +131,16 @@ class CallAdmin(admin.ModelAdmin):
 class CallSyncStateAdmin(admin.ModelAdmin):
     list_display = ["provider_account_id", "account", "last_synced_at", "calls_synced", "watermark", "last_error"]
     search_fields = ["provider_account_id", "account__name"]
-    readonly_fields = ["account", "key", "provider_account_id", "last_synced_at", "calls_synced", "lease_until",
-                       "created_at", "updated_at"]  # fmt: skip
+    readonly_fields = [
+        "account",
+        "key",
+        "provider_account_id",
+        "last_synced_at",
+        "calls_synced",
+        "lease_until",
+        "created_at",
+        "updated_at",
+    ]
     actions = ["sync_now"]
 
     def has_add_permission(self, request) -> bool:
@@ -141,8 +156,15 @@ class CallSyncStateAdmin(admin.ModelAdmin):
 
 
 class RedactedHeadersMixin:
-    REDACT = {"authorization", "proxy-authorization", "cookie", "x-ctm-signature", "signature", "ms-signature",
-              "webhook-signature"}  # fmt: skip
+    REDACT = {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "x-ctm-signature",
+        "signature",
+        "ms-signature",
+        "webhook-signature",
+    }
 
     @admin.display(description="headers")
     def headers_redacted(self, obj) -> str:
@@ -161,10 +183,27 @@ class WebhookDeliveryAdmin(RedactedHeadersMixin, admin.ModelAdmin):
     list_select_related = ["account", "endpoint"]
     actions = ["replay"]
     fields = [
-        "id", "provider", "received_at", "remote_ip", "path", "query_string", "headers_redacted", "body_text",
-        "valid", "status", "error_code", "event", "account", "endpoint", "attempts", "next_attempt_at",
-        "processed_at", "last_error", "traceback", "resulting_calls",
-    ]  # fmt: skip
+        "id",
+        "provider",
+        "received_at",
+        "remote_ip",
+        "path",
+        "query_string",
+        "headers_redacted",
+        "body_text",
+        "valid",
+        "status",
+        "error_code",
+        "event",
+        "account",
+        "endpoint",
+        "attempts",
+        "next_attempt_at",
+        "processed_at",
+        "last_error",
+        "traceback",
+        "resulting_calls",
+    ]
     readonly_fields = fields
 
     @admin.display(description="body")
@@ -184,19 +223,39 @@ class WebhookDeliveryAdmin(RedactedHeadersMixin, admin.ModelAdmin):
     @admin.action(description="Replay (process again)")
     def replay(self, request, queryset):
         queued = sum(webhook_delivery_replay(delivery=d) for d in queryset)
-        self.message_user(request, f"{queued} delivery(ies) queued; invalid ones are never replayed.",
-                          messages.SUCCESS)  # fmt: skip
+        self.message_user(request, f"{queued} delivery(ies) queued; invalid ones are never replayed.", messages.SUCCESS)
 
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
-    list_display = ["id", "account", "provider", "provider_account_id", "campaign", "status", "ctm_webhook_ids",
-                    "last_delivery_at"]  # fmt: skip
+    list_display = [
+        "id",
+        "account",
+        "provider",
+        "provider_account_id",
+        "campaign",
+        "status",
+        "ctm_webhook_ids",
+        "last_delivery_at",
+    ]
     list_filter = ["provider", "status", "require_signature"]
     search_fields = ["id", "provider_account_id", "account__name"]
-    fields = ["id", "account", "provider", "key", "campaign", "provider_account_id", "events", "provider_webhook_ids",
-              "basic_username_redacted", "basic_password_redacted", "require_signature", "status", "created_at",
-              "updated_at"]  # fmt: skip
+    fields = [
+        "id",
+        "account",
+        "provider",
+        "key",
+        "campaign",
+        "provider_account_id",
+        "events",
+        "provider_webhook_ids",
+        "basic_username_redacted",
+        "basic_password_redacted",
+        "require_signature",
+        "status",
+        "created_at",
+        "updated_at",
+    ]
     readonly_fields = [f for f in fields if f not in ("require_signature", "status")]
 
     def get_queryset(self, request):

@@ -177,8 +177,12 @@ def calls_upsert(*, account: Account, items: list[tuple[CallEvent, Campaign | No
         key = (event.provider, event.provider_call_id)
         call = stored.get(key) or new.get(key)
         if call is None:
-            call = Call(account=account, provider=event.provider, provider_call_id=event.provider_call_id,
-                        provider_account_id=event.provider_account_id)  # fmt: skip
+            call = Call(
+                account=account,
+                provider=event.provider,
+                provider_call_id=event.provider_call_id,
+                provider_account_id=event.provider_account_id,
+            )
             _apply_event(call, event, known=False)
             call.campaign = _attribute(candidates, event, fallback)
             new[key] = call

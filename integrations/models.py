@@ -182,9 +182,16 @@ class CallCounters(models.Model):
     talk_time = models.PositiveBigIntegerField(default=0, help_text="Seconds")
 
     COUNTERS = (
-        "calls", "answered", "missed", "canceled", "failed", "in_progress",
-        "first_time_callers", "duration", "talk_time",
-    )  # fmt: skip
+        "calls",
+        "answered",
+        "missed",
+        "canceled",
+        "failed",
+        "in_progress",
+        "first_time_callers",
+        "duration",
+        "talk_time",
+    )
 
     class Meta:
         abstract = True
@@ -341,9 +348,13 @@ class WebhookDelivery(models.Model):
     # a KEY SHARE lock on the same endpoint and account rows, and concurrent inserts then queue on
     # PostgreSQL's multixact bookkeeping. Django still applies on_delete.
     endpoint = models.ForeignKey(
-        WebhookEndpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries",
+        WebhookEndpoint,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deliveries",
         db_constraint=False,
-    )  # fmt: skip
+    )
     account = models.ForeignKey(
         Account, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_constraint=False
     )

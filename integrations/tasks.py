@@ -77,9 +77,12 @@ def webhook_drain_request() -> None:
 
 
 @shared_task(
-    name="integrations.tasks.webhook_deliveries_drain", bind=True, max_retries=30, soft_time_limit=240,
+    name="integrations.tasks.webhook_deliveries_drain",
+    bind=True,
+    max_retries=30,
+    soft_time_limit=240,
     time_limit=300,
-)  # fmt: skip
+)
 def webhook_deliveries_drain(self) -> int:
     """Process waiting deliveries in batches until none is left (or a minute has passed)."""
     drain_gate.gate_release()  # deliveries stored from now on ask for another drain

@@ -33,9 +33,17 @@ class NotificationDeliveryAdmin(admin.ModelAdmin):
     list_filter = ["status", "channel"]
     search_fields = ["notification__recipient__email", "last_error"]
     readonly_fields = [
-        "notification", "channel", "status", "attempts", "next_attempt_at", "claimed_at", "sent_at",
-        "last_error", "created_at", "updated_at",
-    ]  # fmt: skip
+        "notification",
+        "channel",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "claimed_at",
+        "sent_at",
+        "last_error",
+        "created_at",
+        "updated_at",
+    ]
     actions = ["resend"]
 
     def has_add_permission(self, request) -> bool:

@@ -48,8 +48,11 @@ def notification_delivery_send(*, delivery_id: int) -> str:
     except TransientSendError as exc:
         if delivery.attempts < settings.NOTIFICATION_MAX_ATTEMPTS:
             delay = settings.NOTIFICATION_RETRY_BACKOFF * 2 ** (delivery.attempts - 1)
-            update.update(status=NotificationDelivery.Status.RETRY, last_error=str(exc),
-                          next_attempt_at=timezone.now() + timedelta(seconds=delay))  # fmt: skip
+            update.update(
+                status=NotificationDelivery.Status.RETRY,
+                last_error=str(exc),
+                next_attempt_at=timezone.now() + timedelta(seconds=delay),
+            )
         else:
             update.update(status=NotificationDelivery.Status.FAILED, last_error=str(exc))
     except PermanentSendError as exc:

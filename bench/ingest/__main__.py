@@ -35,15 +35,20 @@ def setup_endpoint():
 
     WebhookDelivery.objects.all().delete()
     Account.objects.filter(name="bench-ingest").delete()
-    account = account_create(name="bench-ingest", owner_email="ingest@bench.example",
-                             owner_password="Bench-pass-123")  # fmt: skip
+    account = account_create(name="bench-ingest", owner_email="ingest@bench.example", owner_password="Bench-pass-123")
     key = Key.objects.create(account=account, username="bench", password="bench", access_key="bench", secret=SECRET)
-    campaign = Campaign.objects.create(account=account, name="Bench", key=key, ctm_account_id="25001",
-                                       tracking_numbers=["+15559876543"])  # fmt: skip
+    campaign = Campaign.objects.create(
+        account=account, name="Bench", key=key, ctm_account_id="25001", tracking_numbers=["+15559876543"]
+    )
     return WebhookEndpoint.objects.create(
-        account=account, key=key, campaign=campaign, provider_account_id="25001", events=["call.completed"],
-        basic_username=LOGIN[0], basic_password=LOGIN[1],
-    )  # fmt: skip
+        account=account,
+        key=key,
+        campaign=campaign,
+        provider_account_id="25001",
+        events=["call.completed"],
+        basic_username=LOGIN[0],
+        basic_password=LOGIN[1],
+    )
 
 
 def write_requests(path: Path, *, endpoint_path: str, count: int, first_id: int) -> None:
@@ -55,27 +60,54 @@ def write_requests(path: Path, *, endpoint_path: str, count: int, first_id: int)
     now = int(time.time())
     with path.open("w") as handle:
         for n in range(first_id, first_id + count):
-            body = json.dumps({
-                "id": n, "account_id": 25001, "direction": "inbound", "dial_status": "answered",
-                "duration": 60 + n % 300, "talk_time": 40 + n % 250, "unix_time": now - n % 86400,
-                "tracking_number": "+15559876543", "caller_number": f"+1555{n % 10_000_000:07d}",
-                "source": ["Google Ads", "Facebook", "Direct"][n % 3], "is_new_caller": n % 4 == 0,
-            })  # fmt: skip
+            body = json.dumps(
+                {
+                    "id": n,
+                    "account_id": 25001,
+                    "direction": "inbound",
+                    "dial_status": "answered",
+                    "duration": 60 + n % 300,
+                    "talk_time": 40 + n % 250,
+                    "unix_time": now - n % 86400,
+                    "tracking_number": "+15559876543",
+                    "caller_number": f"+1555{n % 10_000_000:07d}",
+                    "source": ["Google Ads", "Facebook", "Direct"][n % 3],
+                    "is_new_caller": n % 4 == 0,
+                }
+            )
             ts = str(now)
             headers = {
-                "Content-Type": "application/json", "Authorization": auth, "X-CTM-Time": ts,
+                "Content-Type": "application/json",
+                "Authorization": auth,
+                "X-CTM-Time": ts,
                 "X-CTM-Signature": ctm_signature(secret=SECRET, timestamp=ts, body=body.encode()),
-            }  # fmt: skip
+            }
             handle.write(json.dumps({"path": endpoint_path, "headers": headers, "body": body}) + "\n")
 
 
 def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
     server = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "ctm_integration.wsgi:application", "-b", f"127.0.0.1:{port}",
-         "-w", str(workers), "-k", "gthread", "--threads", str(threads), "--keep-alive", "30",
-         "--log-level", "warning"],
-        cwd=ROOT, env={**os.environ, "DB_CONN_MAX_AGE": "600"},
-    )  # fmt: skip
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "ctm_integration.wsgi:application",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            "-k",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DB_CONN_MAX_AGE": "600"},
+    )
     for _ in range(100):
         try:
             urllib.request.urlopen(
@@ -96,8 +128,17 @@ def load(url: str, requests_file: Path, *, concurrency: int, duration: float, ra
 
     with connection.cursor() as cursor:
         cursor.execute("CHECKPOINT")  # each run starts without the previous run's dirty pages to flush
-    command = [PYTHON, str(ROOT / "bench/ingest/load.py"), url, "--requests-file", str(requests_file),
-               "--concurrency", str(concurrency), "--duration", str(duration)]  # fmt: skip
+    command = [
+        PYTHON,
+        str(ROOT / "bench/ingest/load.py"),
+        url,
+        "--requests-file",
+        str(requests_file),
+        "--concurrency",
+        str(concurrency),
+        "--duration",
+        str(duration),
+    ]
     if rate:
         command += ["--rate", str(rate)]
     return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
@@ -110,10 +151,23 @@ def worker_rate(timeout: float) -> tuple[int, float]:
     done = WebhookDelivery.Status.PROCESSED, WebhookDelivery.Status.DUPLICATE
     backlog = WebhookDelivery.objects.filter(valid=True).count()
     worker = subprocess.Popen(
-        [PYTHON, "-m", "celery", "-A", "ctm_integration", "worker", "--pool=solo", "--concurrency=1",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"],
-        cwd=ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "ctm_integration.settings"},
-    )  # fmt: skip
+        [
+            PYTHON,
+            "-m",
+            "celery",
+            "-A",
+            "ctm_integration",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "ctm_integration.settings"},
+    )
     first_at = first_count = None
     deadline = time.monotonic() + timeout
     count = 0
@@ -159,43 +213,53 @@ def main() -> None:
     per_run = int(4000 * args.duration)
     runs = {"warmup": 0, "ingest": 1, "half": 2}
     for name, n in runs.items():
-        write_requests(workdir / f"{name}.jsonl", endpoint_path=endpoint_path, count=per_run,
-                       first_id=1 + n * per_run)  # fmt: skip
+        write_requests(workdir / f"{name}.jsonl", endpoint_path=endpoint_path, count=per_run, first_id=1 + n * per_run)
     bare_file = workdir / "bare.jsonl"
     with (workdir / "ingest.jsonl").open() as src, bare_file.open("w") as dst:
         for line in src:
             dst.write(json.dumps({**json.loads(line), "path": "/bench/bare-insert"}) + "\n")
 
     base = f"http://127.0.0.1:{args.port}"
-    print(f"gunicorn: {args.workers} workers x {args.threads} threads (gthread); load: {args.concurrency} "
-          f"connections from a separate process; {args.duration:.0f} s per run; PostgreSQL + Redis")  # fmt: skip
+    print(
+        f"gunicorn: {args.workers} workers x {args.threads} threads (gthread); load: {args.concurrency} "
+        f"connections from a separate process; {args.duration:.0f} s per run; PostgreSQL + Redis"
+    )
     server = start_server(args.port, args.workers, args.threads)
     try:
         load(base, workdir / "warmup.jsonl", concurrency=args.concurrency, duration=min(3.0, args.duration))
         ingest = load(base, workdir / "ingest.jsonl", concurrency=args.concurrency, duration=args.duration)
         bare = load(base, bare_file, concurrency=args.concurrency, duration=args.duration)
         half_rate = ingest["rate"] / 2
-        half = load(base, workdir / "half.jsonl", concurrency=args.concurrency, duration=args.duration,
-                    rate=half_rate)  # fmt: skip
+        half = load(base, workdir / "half.jsonl", concurrency=args.concurrency, duration=args.duration, rate=half_rate)
         bare_half = load(base, bare_file, concurrency=args.concurrency, duration=args.duration, rate=half_rate)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
 
-    print(f"receiver (verify, store, enqueue): {ingest['rate']:8.1f} deliveries/s "
-          f"(p50 {ingest['p50_ms']} ms, p99 {ingest['p99_ms']} ms, errors {ingest['errors']})")  # fmt: skip
-    print(f"bare one-row ORM insert:           {bare['rate']:8.1f} requests/s "
-          f"(p50 {bare['p50_ms']} ms, p99 {bare['p99_ms']} ms, errors {bare['errors']})")  # fmt: skip
+    print(
+        f"receiver (verify, store, enqueue): {ingest['rate']:8.1f} deliveries/s "
+        f"(p50 {ingest['p50_ms']} ms, p99 {ingest['p99_ms']} ms, errors {ingest['errors']})"
+    )
+    print(
+        f"bare one-row ORM insert:           {bare['rate']:8.1f} requests/s "
+        f"(p50 {bare['p50_ms']} ms, p99 {bare['p99_ms']} ms, errors {bare['errors']})"
+    )
     ratio = ingest["rate"] / bare["rate"] if bare["rate"] else 0.0
     print(f"ratio receiver / bare insert:      {ratio:8.2f}   (target >= 0.70)")
-    print(f"at half load ({half_rate:.0f}/s, open loop): achieved {half['rate']} /s, "
-          f"p50 {half['p50_ms']} ms, p99 {half['p99_ms']} ms   (target p99 < 50 ms)")  # fmt: skip
-    print(f"bare insert at the same rate:      achieved {bare_half['rate']} /s, "
-          f"p50 {bare_half['p50_ms']} ms, p99 {bare_half['p99_ms']} ms")  # fmt: skip
+    print(
+        f"at half load ({half_rate:.0f}/s, open loop): achieved {half['rate']} /s, "
+        f"p50 {half['p50_ms']} ms, p99 {half['p99_ms']} ms   (target p99 < 50 ms)"
+    )
+    print(
+        f"bare insert at the same rate:      achieved {bare_half['rate']} /s, "
+        f"p50 {bare_half['p50_ms']} ms, p99 {bare_half['p99_ms']} ms"
+    )
 
     processed, rate = worker_rate(args.worker_timeout)
-    print(f"one Celery worker process (solo pool): {rate:.1f} deliveries -> calls per second "
-          f"({processed} processed)   (target >= 300/s)")  # fmt: skip
+    print(
+        f"one Celery worker process (solo pool): {rate:.1f} deliveries -> calls per second "
+        f"({processed} processed)   (target >= 300/s)"
+    )
 
 
 if __name__ == "__main__":

@@ -103,9 +103,11 @@ class WebhookReceiverView(View):
             logger.exception("webhook %s: validation crashed", self.provider)
             crash = traceback.format_exc()
             verdict = Verdict(
-                status=WebhookDelivery.Status.FAILED, http_status=500, code="INTERNAL_ERROR",
+                status=WebhookDelivery.Status.FAILED,
+                http_status=500,
+                code="INTERNAL_ERROR",
                 message="The delivery was stored but could not be validated; please retry.",
-            )  # fmt: skip
+            )
 
         try:
             delivery = self.store(request, body, verdict, crash=crash)

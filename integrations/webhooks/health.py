@@ -28,9 +28,11 @@ def webhook_failing_check(*, endpoint_id) -> bool:
     if endpoint is None:
         return False
     if Notification.objects.filter(
-        account=endpoint.account, event=Event.WEBHOOK_FAILING, context__endpoint_id=str(endpoint.pk),
+        account=endpoint.account,
+        event=Event.WEBHOOK_FAILING,
+        context__endpoint_id=str(endpoint.pk),
         created_at__gte=now - QUIET,
-    ).exists():  # fmt: skip
+    ).exists():
         return False
     notification_record(
         event=Event.WEBHOOK_FAILING,

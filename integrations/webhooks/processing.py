@@ -197,15 +197,22 @@ def _process_batch(deliveries: list[WebhookDelivery]) -> dict[int, str]:
         ids = [pk for pk, s in outcome.items() if s == status]
         if ids:
             WebhookDelivery.objects.filter(pk__in=ids).update(
-                status=status, attempts=F("attempts") + 1, processed_at=now, next_attempt_at=None,
-                last_error="", traceback="",
-            )  # fmt: skip
+                status=status,
+                attempts=F("attempts") + 1,
+                processed_at=now,
+                next_attempt_at=None,
+                last_error="",
+                traceback="",
+            )
     for pk, (exc, trace) in failures.items():
         # Not transient: the stored body itself cannot be read. Kept failed for staff to replay.
         WebhookDelivery.objects.filter(pk=pk).update(
-            status=WebhookDelivery.Status.FAILED, attempts=F("attempts") + 1, next_attempt_at=None,
-            last_error=f"{type(exc).__name__}: {exc}"[:5000], traceback=trace[-20000:],
-        )  # fmt: skip
+            status=WebhookDelivery.Status.FAILED,
+            attempts=F("attempts") + 1,
+            next_attempt_at=None,
+            last_error=f"{type(exc).__name__}: {exc}"[:5000],
+            traceback=trace[-20000:],
+        )
         outcome[pk] = WebhookDelivery.Status.FAILED
     for endpoint_id in {d.endpoint_id for d in deliveries if d.pk in failures}:
         webhook_failing_check(endpoint_id=endpoint_id)

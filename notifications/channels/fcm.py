@@ -40,8 +40,10 @@ def fcm_app() -> firebase_admin.App | None:
         source = settings.FCM_CREDENTIALS_FILE
     else:
         if not _state["warned"]:
-            logger.warning("FCM credentials are not configured (FCM_CREDENTIALS_FILE / FCM_CREDENTIALS_JSON): "
-                           "push notifications are skipped")  # fmt: skip
+            logger.warning(
+                "FCM credentials are not configured (FCM_CREDENTIALS_FILE / FCM_CREDENTIALS_JSON): "
+                "push notifications are skipped"
+            )
             _state["warned"] = True
         return None
     _state["app"] = firebase_admin.initialize_app(credentials.Certificate(source), name=APP_NAME)
@@ -66,8 +68,11 @@ def send_push(notification: Notification) -> int:
     if not devices:
         raise NothingToSend("The recipient has no registered device.")
     title, body = render(notification)
-    data = {"event": notification.event, "notification_id": str(notification.pk),
-            "account_id": str(notification.account_id)}  # fmt: skip
+    data = {
+        "event": notification.event,
+        "notification_id": str(notification.pk),
+        "account_id": str(notification.account_id),
+    }
     sent, transient, permanent, pruned = 0, [], [], 0
     for device in devices:
         message = messaging.Message(

@@ -48,9 +48,7 @@ def test_calls_are_normalized_and_paged(api, sandbox_token):
     assert len(body["data"]) == 25 and body["pagination"]["total"] > 1000
     call = body["data"][0]
     assert set(call) >= {"id", "started_at", "status", "direction", "tracking_number", "caller_number", "source"}
-    assert call["tracking_number"].startswith("+1") and call["status"] in {
-        "answered", "missed", "canceled", "failed"
-    }  # fmt: skip
+    assert call["tracking_number"].startswith("+1") and call["status"] in {"answered", "missed", "canceled", "failed"}
 
 
 @pytest.mark.parametrize(

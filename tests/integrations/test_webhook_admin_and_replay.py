@@ -91,7 +91,8 @@ def test_signing_secrets_are_entered_but_never_shown(admin_client):
     page = admin_client.get(f"/admin/integrations/signingsecret/{secret.pk}/change/").content.decode()
     assert "sub-account-secret-1" not in page
     # saving without retyping keeps the secret; typing a new one rotates
-    admin_client.post(f"/admin/integrations/signingsecret/{secret.pk}/change/",
-                      {"provider": "calltrackingmetrics", "provider_account_id": "25002", "secret": "",
-                       "previous_secret": ""})  # fmt: skip
+    admin_client.post(
+        f"/admin/integrations/signingsecret/{secret.pk}/change/",
+        {"provider": "calltrackingmetrics", "provider_account_id": "25002", "secret": "", "previous_secret": ""},
+    )
     assert SigningSecret.objects.get().secret == "sub-account-secret-1"

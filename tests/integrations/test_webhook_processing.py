@@ -171,8 +171,13 @@ def test_a_batch_handles_starts_ends_duplicates_and_unreadable_bodies_together(c
 
     outcome = webhook_deliveries_process()
 
-    assert outcome == {ids[0]: "processed", ids[1]: "processed", ids[2]: "duplicate", ids[3]: "processed",
-                       ids[4]: "failed"}  # fmt: skip
+    assert outcome == {
+        ids[0]: "processed",
+        ids[1]: "processed",
+        ids[2]: "duplicate",
+        ids[3]: "processed",
+        ids[4]: "failed",
+    }
     assert webhook_deliveries_process() == {}  # nothing left waiting
     calls = {c.provider_call_id: c for c in Call.objects.all()}
     assert (calls["9001234"].status, calls["9001234"].duration) == ("answered", 187)
@@ -273,8 +278,9 @@ def test_the_same_delivery_posted_20_times_concurrently_is_one_call_counted_once
 def test_purge_forgets_deliveries_past_retention_but_never_inside_the_dedupe_window(client, endpoint, settings):
     from integrations.webhooks.processing import webhook_deliveries_purge
 
-    old, recent = (deliver(client, endpoint_url(endpoint), {**END, "id": n}).json()["data"]["delivery_id"]
-                   for n in (1, 2))  # fmt: skip
+    old, recent = (
+        deliver(client, endpoint_url(endpoint), {**END, "id": n}).json()["data"]["delivery_id"] for n in (1, 2)
+    )
     WebhookDelivery.objects.filter(pk=old).update(received_at=timezone.now() - timedelta(days=31))
     WebhookDelivery.objects.filter(pk=recent).update(received_at=timezone.now() - timedelta(days=7))
 

@@ -123,8 +123,9 @@ def test_the_sandbox_delivers_signed_calls_to_registered_endpoints_end_to_end(
     from integrations.webhooks.processing import webhook_deliveries_process
 
     settings.PUBLIC_BASE_URL = live_server.url
-    campaign = Campaign.objects.create(account=account, name="Spring", key=Key.objects.get(pk=sandbox_token),
-                                       ctm_account_id="25001")  # fmt: skip
+    campaign = Campaign.objects.create(
+        account=account, name="Spring", key=Key.objects.get(pk=sandbox_token), ctm_account_id="25001"
+    )
     register(api, sandbox_token, campaign, events=["call.received", "call.completed"])
 
     started = ctm_sandbox.deliver(account_id=25001, position="start")

@@ -23,8 +23,7 @@ TOKEN_URL = "https://oauth2.googleapis.com/token"
 
 
 def record(account, event="project_added", **context):
-    return notification_record(event=event, account=account, context={"integration": "calltrackingmetrics",
-                                                                       **context})  # fmt: skip
+    return notification_record(event=event, account=account, context={"integration": "calltrackingmetrics", **context})
 
 
 def delivery(notification, channel) -> NotificationDelivery:
@@ -83,8 +82,9 @@ def test_smtp_down_is_retried_with_backoff_then_failed_and_visible_in_the_admin(
 
     page = admin_client.get("/admin/notifications/notificationdelivery/?status=failed").content.decode()
     assert f">{email_delivery.pk}<" in page and "Connection" in page
-    admin_client.post("/admin/notifications/notificationdelivery/",
-                      {"action": "resend", "_selected_action": [email_delivery.pk]})  # fmt: skip
+    admin_client.post(
+        "/admin/notifications/notificationdelivery/", {"action": "resend", "_selected_action": [email_delivery.pk]}
+    )
     assert NotificationDelivery.objects.get(pk=email_delivery.pk).status == "ready"
 
 
@@ -115,9 +115,14 @@ def test_push_through_fcm_http_v1_with_the_oauth_exchange(account, fcm_credentia
     assert message["data"]["event"] == "token_invalidated"
 
 
-FCM_UNREGISTERED = {"error": {"code": 404, "message": "Requested entity was not found.", "status": "NOT_FOUND",
-                              "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError",
-                                           "errorCode": "UNREGISTERED"}]}}  # fmt: skip
+FCM_UNREGISTERED = {
+    "error": {
+        "code": 404,
+        "message": "Requested entity was not found.",
+        "status": "NOT_FOUND",
+        "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": "UNREGISTERED"}],
+    }
+}
 
 
 @responses.activate
@@ -125,9 +130,13 @@ def test_a_token_fcm_reports_unregistered_is_pruned(account, fcm_credentials):
     register_device(account, "stale-token")
     register_device(account, "live-token")
     responses.add(responses.POST, TOKEN_URL, json={"access_token": "t", "expires_in": 3600, "token_type": "Bearer"})
-    responses.add(responses.POST, FCM_SEND, status=404, json=FCM_UNREGISTERED,
-                  match=[responses.matchers.json_params_matcher({"message": {"token": "stale-token"}},
-                                                                strict_match=False)])  # fmt: skip
+    responses.add(
+        responses.POST,
+        FCM_SEND,
+        status=404,
+        json=FCM_UNREGISTERED,
+        match=[responses.matchers.json_params_matcher({"message": {"token": "stale-token"}}, strict_match=False)],
+    )
     responses.add(responses.POST, FCM_SEND, json={"name": "projects/p/messages/1"})
     (notification,) = record(account)
 
@@ -139,9 +148,12 @@ def test_a_token_fcm_reports_unregistered_is_pruned(account, fcm_credentials):
 def test_fcm_server_errors_are_retried_later(account, fcm_credentials):
     register_device(account)
     responses.add(responses.POST, TOKEN_URL, json={"access_token": "t", "expires_in": 3600, "token_type": "Bearer"})
-    responses.add(responses.POST, FCM_SEND, status=502,
-                  json={"error": {"code": 503, "message": "The service is currently unavailable.",
-                                  "status": "UNAVAILABLE"}})  # fmt: skip
+    responses.add(
+        responses.POST,
+        FCM_SEND,
+        status=502,
+        json={"error": {"code": 503, "message": "The service is currently unavailable.", "status": "UNAVAILABLE"}},
+    )
     (notification,) = record(account)
 
     assert notification_delivery_send(delivery_id=delivery(notification, "push").pk) == "retry"

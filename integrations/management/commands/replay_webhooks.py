@@ -14,9 +14,11 @@ class Command(BaseCommand):
         parser.add_argument("ids", nargs="*", type=int, help="Delivery ids (default: every failed delivery).")
         parser.add_argument("--since", type=datetime.fromisoformat, help="Only deliveries received since (ISO date).")
         parser.add_argument(
-            "--status", default="failed", choices=[s.value for s in WebhookDelivery.Status],
+            "--status",
+            default="failed",
+            choices=[s.value for s in WebhookDelivery.Status],
             help="Which deliveries, when no ids are given (default: failed).",
-        )  # fmt: skip
+        )
         parser.add_argument("--dry-run", action="store_true")
 
     def handle(self, *args, **options) -> None:

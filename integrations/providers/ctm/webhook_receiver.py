@@ -58,11 +58,12 @@ def endpoint_for_call(
     if provider_account_id:
         endpoint = (
             WebhookEndpoint.objects.select_related("key", "account", "campaign")
-            .filter(provider=Provider.CTM, provider_account_id=provider_account_id,
-                    status=WebhookEndpoint.Status.ACTIVE)
+            .filter(
+                provider=Provider.CTM, provider_account_id=provider_account_id, status=WebhookEndpoint.Status.ACTIVE
+            )
             .order_by("created_at")
             .first()
-        )  # fmt: skip
+        )
         if endpoint is not None:
             return endpoint, None
     if tracking_number:
@@ -124,15 +125,17 @@ class CtmWebhookView(WebhookReceiverView):
         required = endpoint.require_signature if endpoint is not None else True
         if signature or required:
             if not signature or not timestamp:
-                return Verdict.reject(401, "SIGNATURE_REQUIRED", "X-CTM-Signature and X-CTM-Time are required.",
-                                      **matched)  # fmt: skip
+                return Verdict.reject(
+                    401, "SIGNATURE_REQUIRED", "X-CTM-Signature and X-CTM-Time are required.", **matched
+                )
             key = endpoint.key if endpoint is not None else campaign.key
             secrets = signing_secrets(
                 provider_account_id=provider_account_id or getattr(endpoint, "provider_account_id", ""), key=key
             )
             if not secrets:
-                return Verdict.reject(401, "SIGNING_SECRET_UNKNOWN", "No signing secret is known for this account.",
-                                      **matched)  # fmt: skip
+                return Verdict.reject(
+                    401, "SIGNING_SECRET_UNKNOWN", "No signing secret is known for this account.", **matched
+                )
             if not ctm_signature_valid(secrets=secrets, timestamp=timestamp, body=body, signature=signature):
                 return Verdict.reject(401, "INVALID_SIGNATURE", "The signature does not match.", **matched)
             if not timestamp_fresh(timestamp=timestamp, tolerance=settings.WEBHOOK_TIMESTAMP_TOLERANCE):

@@ -62,6 +62,11 @@ class Request:
 Route = tuple[str, re.Pattern, Callable[..., tuple[int, Any]], bool]
 
 
+def _route(method: str, path: str, handler: Callable[..., tuple[int, Any]], *, auth: bool = True) -> Route:
+    """CTM answers the same path with or without a `.json` suffix."""
+    return method, re.compile(rf"^{path}(?:\.json)?$"), handler, auth
+
+
 class CtmSandbox:
     """The sandbox's behaviour, independent of the HTTP plumbing (easy to drive from tests)."""
 
@@ -72,44 +77,34 @@ class CtmSandbox:
         self._lock = threading.Lock()
         self.requests_seen: list[tuple[str, str]] = []
         self.queries_seen: list[tuple[str, dict[str, list[str]]]] = []
+        account = ACCOUNT
         self.routes: list[Route] = [
-            ("POST", re.compile(r"^/authentication(?:\.json)?$"), self.authenticate, False),
-            ("GET", re.compile(r"^/accounts(?:\.json)?$"), self.list_accounts, True),
-            ("GET", re.compile(r"^/accounts/(?P<account_id>\d+)(?:\.json)?$"), self.get_account, True),
-            ("GET", re.compile(rf"^{ACCOUNT}/calls(?:/search)?(?:\.json)?$"), self.list_calls, True),
-            ("GET", re.compile(rf"^{ACCOUNT}/calls/(?P<call_id>\d+)(?:\.json)?$"), self.get_call, True),
-            ("GET", re.compile(rf"^{ACCOUNT}/sources(?:\.json)?$"), self.list_sources, True),
-            ("POST", re.compile(rf"^{ACCOUNT}/sources(?:\.json)?$"), self.create_source, True),
-            ("GET", re.compile(rf"^{ACCOUNT}/sources/(?P<source_id>\d+)(?:\.json)?$"), self.get_source, True),
-            ("PUT", re.compile(rf"^{ACCOUNT}/sources/(?P<source_id>\d+)(?:\.json)?$"), self.update_source, True),
-            ("DELETE", re.compile(rf"^{ACCOUNT}/sources/(?P<source_id>\d+)(?:\.json)?$"), self.delete_source, True),
-            (
-                "GET",
-                re.compile(rf"^{ACCOUNT}/sources/(?P<source_id>\d+)/numbers(?:\.json)?$"),
-                self.source_numbers,
-                True,
-            ),
-            (
+            _route("POST", r"/authentication", self.authenticate, auth=False),
+            _route("GET", r"/accounts", self.list_accounts),
+            _route("GET", r"/accounts/(?P<account_id>\d+)", self.get_account),
+            _route("GET", rf"{account}/calls(?:/search)?", self.list_calls),
+            _route("GET", rf"{account}/calls/(?P<call_id>\d+)", self.get_call),
+            _route("GET", rf"{account}/sources", self.list_sources),
+            _route("POST", rf"{account}/sources", self.create_source),
+            _route("GET", rf"{account}/sources/(?P<source_id>\d+)", self.get_source),
+            _route("PUT", rf"{account}/sources/(?P<source_id>\d+)", self.update_source),
+            _route("DELETE", rf"{account}/sources/(?P<source_id>\d+)", self.delete_source),
+            _route("GET", rf"{account}/sources/(?P<source_id>\d+)/numbers", self.source_numbers),
+            _route(
                 "POST",
-                re.compile(rf"^{ACCOUNT}/sources/(?P<source_id>\d+)/numbers/(?P<number_id>\w+)/add(?:\.json)?$"),
+                rf"{account}/sources/(?P<source_id>\d+)/numbers/(?P<number_id>\w+)/add",
                 self.add_number_to_source,
-                True,
             ),
-            ("GET", re.compile(rf"^{ACCOUNT}/numbers/search(?:\.json)?$"), self.search_numbers, True),
-            ("GET", re.compile(rf"^{ACCOUNT}/numbers(?:\.json)?$"), self.list_numbers, True),
-            ("POST", re.compile(rf"^{ACCOUNT}/numbers(?:\.json)?$"), self.buy_number, True),
-            ("GET", re.compile(rf"^{ACCOUNT}/numbers/(?P<number_id>\w+)(?:\.json)?$"), self.get_number, True),
-            ("DELETE", re.compile(rf"^{ACCOUNT}/numbers/(?P<number_id>\w+)(?:\.json)?$"), self.release_number, True),
-            ("GET", re.compile(rf"^{ACCOUNT}/webhooks(?:\.json)?$"), self.list_webhooks, True),
-            ("POST", re.compile(rf"^{ACCOUNT}/webhooks(?:\.json)?$"), self.create_webhook, True),
-            ("GET", re.compile(rf"^{ACCOUNT}/webhooks/(?P<webhook_id>\d+)(?:\.json)?$"), self.get_webhook, True),
-            ("PUT", re.compile(rf"^{ACCOUNT}/webhooks/(?P<webhook_id>\d+)(?:\.json)?$"), self.update_webhook, True),
-            (
-                "DELETE",
-                re.compile(rf"^{ACCOUNT}/webhooks/(?P<webhook_id>\d+)(?:\.json)?$"),
-                self.delete_webhook,
-                True,
-            ),
+            _route("GET", rf"{account}/numbers/search", self.search_numbers),
+            _route("GET", rf"{account}/numbers", self.list_numbers),
+            _route("POST", rf"{account}/numbers", self.buy_number),
+            _route("GET", rf"{account}/numbers/(?P<number_id>\w+)", self.get_number),
+            _route("DELETE", rf"{account}/numbers/(?P<number_id>\w+)", self.release_number),
+            _route("GET", rf"{account}/webhooks", self.list_webhooks),
+            _route("POST", rf"{account}/webhooks", self.create_webhook),
+            _route("GET", rf"{account}/webhooks/(?P<webhook_id>\d+)", self.get_webhook),
+            _route("PUT", rf"{account}/webhooks/(?P<webhook_id>\d+)", self.update_webhook),
+            _route("DELETE", rf"{account}/webhooks/(?P<webhook_id>\d+)", self.delete_webhook),
         ]
 
     # --- control -------------------------------------------------------------------------------
@@ -143,16 +138,28 @@ class CtmSandbox:
         number_id, tracking_number, source_id = rng.choice(numbers)
         now = int(time.time())
         call = {
-            "id": call_id, "account_id": account_id, "direction": "inbound", "unix_time": now,
-            "tracking_number_id": number_id, "tracking_number": tracking_number,
-            "caller_number": f"+1919{rng.randint(2000000, 9999999)}", "source_id": source_id,
-            "source": dict(sources).get(source_id, "Direct"), "is_new_caller": rng.random() < 0.4,
-        }  # fmt: skip
+            "id": call_id,
+            "account_id": account_id,
+            "direction": "inbound",
+            "unix_time": now,
+            "tracking_number_id": number_id,
+            "tracking_number": tracking_number,
+            "caller_number": f"+1919{rng.randint(2000000, 9999999)}",
+            "source_id": source_id,
+            "source": dict(sources).get(source_id, "Direct"),
+            "is_new_caller": rng.random() < 0.4,
+        }
         if position == "start":
             return {**call, "dial_status": "ringing", "call_status": "in-progress"}
         talk = rng.randint(30, 600)
-        return {**call, "dial_status": "answered", "call_status": "completed", "duration": talk + 9,
-                "talk_time": talk, "audio": f"https://app.calltrackingmetrics.com/calls/{call_id}/audio"}  # fmt: skip
+        return {
+            **call,
+            "dial_status": "answered",
+            "call_status": "completed",
+            "duration": talk + 9,
+            "talk_time": talk,
+            "audio": f"https://app.calltrackingmetrics.com/calls/{call_id}/audio",
+        }
 
     def deliver(self, *, account_id: int = 25001, position: str = "end", call: dict | None = None) -> list[dict]:
         """POST a call to every webhook of the account registered for `position`, as CTM does:
@@ -171,8 +178,11 @@ class CtmSandbox:
         results = []
         for hook in hooks:
             timestamp = str(int(time.time()))
-            headers = {"Content-Type": "application/json", "X-CTM-Time": timestamp,
-                       "X-CTM-Signature": ctm_signature(secret=secret, timestamp=timestamp, body=payload)}  # fmt: skip
+            headers = {
+                "Content-Type": "application/json",
+                "X-CTM-Time": timestamp,
+                "X-CTM-Signature": ctm_signature(secret=secret, timestamp=timestamp, body=payload),
+            }
             if hook.get("username"):
                 login = f"{hook['username']}:{hook.get('password', '')}".encode()
                 headers["Authorization"] = "Basic " + base64.b64encode(login).decode()
