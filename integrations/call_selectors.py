@@ -13,7 +13,7 @@ from django.db.models.functions import TruncDate, TruncHour
 from accounts.models import Account
 from integrations.events import UNANSWERED_STATUSES, CallStatus
 from integrations.models import Call, CallCounters, CallDailyRollup, CallHourlyRollup, CallSyncState
-from integrations.rollups import STATUS_COLUMNS, zone
+from integrations.rollups import RAW_SUMS, STATUS_COLUMNS, zone
 
 
 class Interval(StrEnum):
@@ -61,13 +61,6 @@ class CallScope:
 
 
 ROLLUP_SUMS = {column: Sum(column) for column in CallCounters.COUNTERS}
-RAW_SUMS = {
-    "calls": Count("id"),
-    **{status: Count("id", filter=Q(status=status)) for status in STATUS_COLUMNS},
-    "first_time_callers": Count("id", filter=Q(is_first_time_caller=True)),
-    "duration": Sum("duration"),
-    "talk_time": Sum("talk_time"),
-}
 
 
 def _ratio(numerator: int, denominator: int, digits: int = 4) -> float:

@@ -3,14 +3,13 @@
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
 from accounts.models import Account
 from integrations.events import CallEvent, CallStatus
 from integrations.models import Call, CallDailyRollup, CallHourlyRollup, Campaign, CampaignDailyMetric
-from integrations.rollups import ROLLUP_MODELS, STATUS_COLUMNS, CallFacts, rollups_apply, zone
+from integrations.rollups import RAW_SUMS, ROLLUP_MODELS, CallFacts, rollups_apply, zone
 
 # Fields an event may fill; an empty incoming value never erases a known one.
 MERGED_FIELDS = ("tracking_number", "caller_number", "source", "recording_url")
@@ -119,18 +118,11 @@ def call_rollups_rebuild(*, account: Account) -> int:
         model.objects.filter(**owner).delete()
     tz = zone(account.timezone)
     calls = Call.objects.filter(account=account)
-    sums = {
-        "calls": Count("id"),
-        **{s: Count("id", filter=Q(status=s)) for s in STATUS_COLUMNS},
-        "first_time_callers": Count("id", filter=Q(is_first_time_caller=True)),
-        "duration": Sum("duration"),
-        "talk_time": Sum("talk_time"),
-    }
     daily = calls.annotate(day=TruncDate("started_at", tzinfo=tz)).values(
         "provider", "provider_account_id", "source", "day"
     )
     CallDailyRollup.objects.bulk_create(
-        (CallDailyRollup(account=account, **row) for row in daily.annotate(**sums).order_by()), batch_size=2000
+        (CallDailyRollup(account=account, **row) for row in daily.annotate(**RAW_SUMS).order_by()), batch_size=2000
     )
     hourly = calls.annotate(local_hour=TruncHour("started_at", tzinfo=tz)).values(
         "provider", "provider_account_id", "local_hour"
@@ -143,13 +135,13 @@ def call_rollups_rebuild(*, account: Account) -> int:
                 hour=row["local_hour"].astimezone(tz).hour,
                 **{k: v for k, v in row.items() if k != "local_hour"},
             )
-            for row in hourly.annotate(**sums).order_by()
+            for row in hourly.annotate(**RAW_SUMS).order_by()
         ),
         batch_size=2000,
     )
     campaign = calls.filter(campaign__isnull=False).annotate(day=TruncDate("started_at", tzinfo=tz))
     CampaignDailyMetric.objects.bulk_create(
-        (CampaignDailyMetric(**row) for row in campaign.values("campaign_id", "day").annotate(**sums).order_by()),
+        (CampaignDailyMetric(**row) for row in campaign.values("campaign_id", "day").annotate(**RAW_SUMS).order_by()),
         batch_size=2000,
     )
     return calls.count()

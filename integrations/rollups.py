@@ -12,11 +12,19 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, models, transaction
-from django.db.models import F
+from django.db.models import Count, F, Q, Sum
 
 from integrations.models import CallCounters, CallDailyRollup, CallHourlyRollup, CampaignDailyMetric
 
 STATUS_COLUMNS = {"answered", "missed", "canceled", "failed", "in_progress"}
+# The same counters, summed from raw calls (rebuilding rollups, and the recounts that check them).
+RAW_SUMS = {
+    "calls": Count("id"),
+    **{status: Count("id", filter=Q(status=status)) for status in STATUS_COLUMNS},
+    "first_time_callers": Count("id", filter=Q(is_first_time_caller=True)),
+    "duration": Sum("duration"),
+    "talk_time": Sum("talk_time"),
+}
 ROLLUP_MODELS: tuple[type[CallCounters], ...] = (CallDailyRollup, CallHourlyRollup, CampaignDailyMetric)
 
 

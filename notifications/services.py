@@ -7,6 +7,7 @@ from django.db import transaction
 
 from accounts.models import Account
 from accounts.selectors import account_owners
+from integrations.events import UNANSWERED_STATUSES
 from notifications.models import (
     DEFAULT_ENABLED,
     Channel,
@@ -25,10 +26,6 @@ def channels_wanted(*, user: AbstractUser, event: Event) -> set[str]:
     chosen = dict(NotificationPreference.objects.filter(user=user, event=event).values_list("channel", "enabled"))
     default = DEFAULT_ENABLED.get(event, True)
     return {channel for channel in Channel.values if chosen.get(channel, default)}
-
-
-def wants(*, user: AbstractUser, event: Event, channel: Channel = Channel.IN_APP) -> bool:
-    return channel in channels_wanted(user=user, event=event)
 
 
 class Audience:
@@ -73,7 +70,7 @@ def notification_record(
     return notifications
 
 
-UNANSWERED = {"missed", "canceled"}
+UNANSWERED = {status.value for status in UNANSWERED_STATUSES}
 
 
 def call_event_notify(*, call, previous_status: str | None, audience: Audience | None = None) -> list[Notification]:
