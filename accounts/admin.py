@@ -85,10 +85,10 @@ class AccountAdmin(admin.ModelAdmin):
 
     @admin.action(description="Disconnect CallTrackingMetrics globally (disable campaigns, remove credentials)")
     def disconnect_ctm_globally(self, request, queryset):
-        from integrations.services import integration_disconnect
+        from integrations.providers.ctm.disconnect import ctm_disconnect
 
         for account in queryset:
-            result = integration_disconnect(account=account, user=request.user, global_delete=True)
+            result = ctm_disconnect(account=account, user=request.user, global_delete=True)
             self.message_user(
                 request,
                 f"{account}: {result.keys_deleted} credential(s) removed, "

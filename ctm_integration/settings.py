@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_celery_beat",
     "encrypted_model_fields",
+    "django_ratelimit",
     "accounts",
     "integrations",
     "notifications",
@@ -217,6 +218,32 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Shared cache: Redis when REDIS_URL is set (one view for every process), memory otherwise -------
+WEBHOOK_REDIS_TIMEOUT = env.float("WEBHOOK_REDIS_TIMEOUT", default=0.05)  # seconds, per receiver Redis call
+WEBHOOK_REDIS_BREAKER_SECONDS = env.float("WEBHOOK_REDIS_BREAKER_SECONDS", default=10.0)
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "ctm",
+            "OPTIONS": {
+                "socket_connect_timeout": WEBHOOK_REDIS_TIMEOUT,
+                "socket_timeout": WEBHOOK_REDIS_TIMEOUT,
+            },
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+RATELIMIT_USE_CACHE = "default"
+SILENCED_SYSTEM_CHECKS = [
+    # django-ratelimit knows django-redis, not Django's own RedisCache, whose incr is Redis' atomic INCR.
+    "django_ratelimit.W001",
+]
+if not REDIS_URL:
+    # Zero-configuration run: one web process, so its memory is the shared counter.
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
+
 # --- Webhooks -----------------------------------------------------------------------------------
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")  # how providers reach us; else the request's host
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
@@ -226,6 +253,11 @@ WEBHOOK_RETRY_BACKOFF = env.int("WEBHOOK_RETRY_BACKOFF", default=30)  # seconds,
 WEBHOOK_SWEEP_AFTER = env.int("WEBHOOK_SWEEP_AFTER", default=60)  # a pending delivery this old is re-enqueued
 WEBHOOK_DEDUPE_DAYS = env.int("WEBHOOK_DEDUPE_DAYS", default=8)
 WEBHOOK_RETENTION_DAYS = max(env.int("WEBHOOK_RETENTION_DAYS", default=30), WEBHOOK_DEDUPE_DAYS)
+WEBHOOK_REJECTED_RETENTION_DAYS = env.int("WEBHOOK_REJECTED_RETENTION_DAYS", default=7)  # invalid and unmatched
+WEBHOOK_REJECTION_RATE = env.str("WEBHOOK_REJECTION_RATE", default="60/m")  # per client IP and per endpoint
+# The client address: REMOTE_ADDR unless a trusted proxy says otherwise (e.g. X-Forwarded-For, 1 proxy).
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=100)  # deliveries processed per transaction
 WEBHOOK_DRAIN_GATE_SECONDS = env.int("WEBHOOK_DRAIN_GATE_SECONDS", default=10)
 WEBHOOK_LOOKUP_CACHE_SECONDS = env.int("WEBHOOK_LOOKUP_CACHE_SECONDS", default=30)  # endpoint + secrets

@@ -15,6 +15,7 @@ from integrations.rollups import RAW_SUMS, ROLLUP_MODELS, CallFacts, rollups_app
 MERGED_FIELDS = ("tracking_number", "caller_number", "source", "recording_url")
 # Fields only a final event may change once the call is final (a late "start" must not regress it).
 FINAL_FIELDS = ("status", "duration", "talk_time", "direction", "is_first_time_caller", "started_at")
+PAYLOAD_FIELDS = ("raw", "normalization_notes", "provider_account_id")
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def campaign_for_call(*, account: Account, event: CallEvent, fallback: Campaign 
 
 
 def _snapshot(call: Call) -> dict:
-    return {f: getattr(call, f) for f in (*MERGED_FIELDS, *FINAL_FIELDS, "raw", "provider_account_id", "campaign_id")}
+    return {f: getattr(call, f) for f in (*MERGED_FIELDS, *FINAL_FIELDS, *PAYLOAD_FIELDS, "campaign_id")}
 
 
 def _apply_event(call: Call, event: CallEvent, *, known: bool | None = None) -> None:
@@ -67,6 +68,7 @@ def _apply_event(call: Call, event: CallEvent, *, known: bool | None = None) -> 
         call.started_at = event.started_at
         if event.raw:
             call.raw = event.raw
+            call.normalization_notes = list(event.notes)
     for name in MERGED_FIELDS:
         value = getattr(event, name)
         if value:
@@ -196,7 +198,7 @@ def calls_upsert(*, account: Account, items: list[tuple[CallEvent, Campaign | No
         now = timezone.now()
         for call in changed_calls:
             call.updated_at = now
-        fields = [*MERGED_FIELDS, *FINAL_FIELDS, "raw", "provider_account_id", "campaign", "updated_at"]
+        fields = [*MERGED_FIELDS, *FINAL_FIELDS, *PAYLOAD_FIELDS, "campaign", "updated_at"]
         Call.objects.bulk_update(changed_calls, fields)
     rollups_apply(
         before=[before[(c.provider, c.provider_call_id)][0] for c in changed_calls],

@@ -53,3 +53,5 @@ class CallEvent:
     is_first_time_caller: bool = False
     recording_url: str = ""
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # What normalizing changed to make the provider's data storable (text cut to its column, NULs removed).
+    notes: tuple[str, ...] = ()

@@ -3,16 +3,43 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from encrypted_model_fields.fields import EncryptedCharField
 
 from accounts.models import Account
+from integrations.phone_numbers import E164
+from integrations.webhooks.lookup_cache import lookups_changed
 
 
 class Provider(models.TextChoices):
     CTM = "calltrackingmetrics", "CallTrackingMetrics"
+
+
+def validate_tracking_numbers(value) -> None:
+    """A list of E.164 numbers, e.g. ["+15559876543"] (what the tracking-number index can hold)."""
+    if not isinstance(value, list) or not all(isinstance(n, str) and E164.match(n) for n in value):
+        raise ValidationError('Enter a list of E.164 numbers, e.g. ["+15559876543"].')
+
+
+class ReceiverLookupsModel(models.Model):
+    """Rows the webhook receivers cache (endpoints, keys, signing secrets, what makes a CTM account a
+    tenant's): saving or deleting one makes every process look again (see webhooks.lookup_cache).
+    Bulk `QuerySet.update()` bypasses this: callers of it call `lookups_changed()` themselves."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        lookups_changed()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        lookups_changed()
+        return result
 
 
 class SoftDeleteQuerySet(models.QuerySet):
@@ -20,7 +47,7 @@ class SoftDeleteQuerySet(models.QuerySet):
         return self.filter(deleted__isnull=True)
 
 
-class Key(models.Model):
+class Key(ReceiverLookupsModel):
     """A CTM login and the API credentials CTM issued for it; every secret is encrypted at rest."""
 
     class AuthScheme(models.TextChoices):
@@ -57,7 +84,7 @@ class Key(models.Model):
         return f"CTM credentials {self.id} ({self.account})"
 
 
-class UserConfig(models.Model):
+class UserConfig(ReceiverLookupsModel):
     """Which CTM account (and optional sub-account) an account reports on, through which key."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="ctm_configs")
@@ -83,7 +110,7 @@ class UserConfig(models.Model):
         return f"{self.account}: CTM {self.calltracking_account_id}{sub}"
 
 
-class Campaign(models.Model):
+class Campaign(ReceiverLookupsModel):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         PAUSED = "paused", "Paused"
@@ -95,7 +122,9 @@ class Campaign(models.Model):
     integration = models.CharField(max_length=32, choices=Provider.choices, default=Provider.CTM)
     key = models.ForeignKey(Key, null=True, blank=True, on_delete=models.SET_NULL, related_name="campaigns")
     ctm_account_id = models.CharField(max_length=64, blank=True)
-    tracking_numbers = models.JSONField(default=list, blank=True, help_text="E.164 numbers, e.g. +15559876543")
+    tracking_numbers = models.JSONField(
+        default=list, blank=True, validators=[validate_tracking_numbers], help_text="E.164 numbers, e.g. +15559876543"
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -106,6 +135,38 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # The tracking-number index follows every save, whichever path saved the campaign.
+        super().save(*args, **kwargs)
+        tracked_numbers_sync(campaign=self)
+
+
+class TrackedNumber(models.Model):
+    """An index of `Campaign.tracking_numbers`: which campaigns track a number, found without
+    scanning campaigns. Not a uniqueness rule: campaigns of different accounts may track the same
+    number (refusing one would tell a tenant about another's numbers); the signature decides."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="tracked_numbers")
+    number = models.CharField(max_length=20)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["number", "campaign"], name="tracked_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.number} -> {self.campaign_id}"
+
+
+def tracked_numbers_sync(*, campaign: Campaign) -> None:
+    """Make the index rows of one campaign equal its `tracking_numbers`."""
+    wanted = {str(n) for n in campaign.tracking_numbers or [] if n}
+    indexed = set(TrackedNumber.objects.filter(campaign=campaign).values_list("number", flat=True))
+    if indexed - wanted:
+        TrackedNumber.objects.filter(campaign=campaign, number__in=indexed - wanted).delete()
+    if wanted - indexed:
+        TrackedNumber.objects.bulk_create(
+            [TrackedNumber(campaign=campaign, number=n) for n in sorted(wanted - indexed)], ignore_conflicts=True
+        )
 
 
 class EncryptionCanary(models.Model):
@@ -152,6 +213,9 @@ class Call(models.Model):
     recording_url = models.URLField(max_length=1000, blank=True)
     campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls")
     raw = models.JSONField(default=dict, blank=True)
+    normalization_notes = models.JSONField(
+        default=list, blank=True, help_text="What was changed to store the provider's data (text cut, NULs removed)"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -279,7 +343,7 @@ class CallSyncState(models.Model):
         return f"Call sync of CTM {self.provider_account_id} for {self.account}"
 
 
-class WebhookEndpoint(models.Model):
+class WebhookEndpoint(ReceiverLookupsModel):
     """Where a provider delivers call events for one campaign: its own URL and Basic-auth login."""
 
     class Status(models.TextChoices):
@@ -311,7 +375,7 @@ class WebhookEndpoint(models.Model):
         return f"{self.get_provider_display()} webhook {self.id} ({self.account})"
 
 
-class SigningSecret(models.Model):
+class SigningSecret(ReceiverLookupsModel):
     """The secret a provider account signs deliveries with, when it is not the API key's secret
     (CTM sub-accounts may sign with their own). Two may be live while it rotates."""
 
@@ -363,7 +427,9 @@ class WebhookDelivery(models.Model):
     path = models.CharField(max_length=500)
     query_string = models.CharField(max_length=1000, blank=True)
     headers = models.JSONField(default=dict, help_text="Authorization is stored redacted")
-    body = models.BinaryField()
+    body = models.BinaryField(help_text="The whole body of an accepted delivery; the first 4 KiB of a rejected one")
+    body_size = models.PositiveIntegerField(default=0, help_text="Bytes received")
+    body_sha256 = models.CharField(max_length=64, blank=True, help_text="Of the whole body as received")
     valid = models.BooleanField(default=False)
     error_code = models.CharField(max_length=64, blank=True)
     event = models.CharField(max_length=32, blank=True)

@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Account
-from integrations.models import Campaign, Key, Provider, UserConfig
+from integrations.models import Campaign, Key, Provider, UserConfig, WebhookEndpoint
 from integrations.providers.ctm.client import CtmClient
 from integrations.selectors import active_ctm_campaigns, keys_for_account
+from integrations.webhooks.lookup_cache import lookups_changed
 from notifications.models import Event
 from notifications.services import notification_record
 
@@ -100,6 +101,7 @@ class Disconnection:
     keys_deleted: int
     keys_preserved: int
     campaigns_disabled: int
+    endpoints_closed: tuple[WebhookEndpoint, ...] = ()
 
     @property
     def anything_removed(self) -> bool:
@@ -110,17 +112,27 @@ class Disconnection:
 def integration_disconnect(*, account: Account, user: AbstractUser | None, global_delete: bool) -> Disconnection:
     """Remove the account's CTM connection, preserving credentials that active campaigns still use.
 
-    - global: disable the account's CTM campaigns, soft-delete its config and credentials;
+    - global: disable the account's CTM campaigns and webhook endpoints (their deliveries are refused
+      from now on), soft-delete its config and credentials;
     - otherwise: soft-delete the config; the credentials too, unless an active campaign uses them.
+    Removing the endpoints' webhooks at CTM is the caller's (after this commits, best effort).
     """
     now = timezone.now()
     keys = keys_for_account(account=account)
     campaigns_disabled = 0
+    endpoints_closed: tuple[WebhookEndpoint, ...] = ()
     if global_delete:
         campaigns_disabled = (
             Campaign.objects.filter(account=account, integration=Provider.CTM)
             .exclude(status=Campaign.Status.DISABLED)
             .update(status=Campaign.Status.DISABLED, updated_at=now)
+        )
+        endpoints = WebhookEndpoint.objects.select_related("key").filter(
+            account=account, provider=Provider.CTM, status=WebhookEndpoint.Status.ACTIVE
+        )
+        endpoints_closed = tuple(endpoints.select_for_update(of=("self",)))
+        WebhookEndpoint.objects.filter(pk__in=[e.pk for e in endpoints_closed]).update(
+            status=WebhookEndpoint.Status.DISABLED, updated_at=now
         )
         preserve = False
     else:
@@ -134,7 +146,9 @@ def integration_disconnect(*, account: Account, user: AbstractUser | None, globa
         keys_deleted=keys_deleted,
         keys_preserved=keys_preserved,
         campaigns_disabled=campaigns_disabled,
+        endpoints_closed=endpoints_closed,
     )
+    lookups_changed()  # the bulk updates above bypass the models' save()
     if result.anything_removed:
         notification_record(
             event=Event.INTEGRATION_DISCONNECTED,

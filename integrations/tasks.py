@@ -20,6 +20,7 @@ from integrations.providers.ctm.sync import (
     sync_lease_take,
 )
 from integrations.webhooks import drain_gate, processing
+from integrations.webhooks.redis_breaker import redis_breaker
 
 logger = logging.getLogger(__name__)
 
@@ -65,13 +66,14 @@ DRAIN_RUN_SECONDS = 60
 def webhook_drain_request() -> None:
     """Called when a delivery has been stored: make sure a drain is on its way. While one is already
     requested and not yet started, no further task is queued (one task per burst, not per delivery).
-    If the broker is down this raises (logged by on_commit's robust mode): the rows stay pending and
-    the sweeper asks again later."""
+    If Redis or the broker is down nothing is queued (a broker error is raised, and logged by
+    on_commit's robust mode): the rows stay pending and the sweeper asks again later."""
     if not drain_gate.gate_take():
         return
     try:
         webhook_deliveries_drain.delay()
-    except Exception:
+    except Exception as exc:
+        redis_breaker.trip(f"{type(exc).__name__}: {exc}")
         drain_gate.gate_release()
         raise
 

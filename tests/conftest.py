@@ -27,6 +27,22 @@ def fast_ctm_retries(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
 
 
+@pytest.fixture(autouse=True)
+def fresh_receiver_state() -> Iterator[None]:
+    """Every test starts with empty rejection counters, a closed Redis breaker and a cold lookup cache
+    (they live in Redis and in the process, and would otherwise carry over from the previous test)."""
+    from django.core.cache import cache
+
+    from integrations.webhooks import lookup_cache
+    from integrations.webhooks.redis_breaker import redis_breaker
+
+    cache.clear()
+    redis_breaker.reset()
+    lookup_cache.clear()
+    yield
+    redis_breaker.reset()
+
+
 @pytest.fixture
 def make_account(db) -> Callable[..., Account]:
     counter = iter(range(1, 10_000))
@@ -130,8 +146,7 @@ def celery_worker(transactional_db, settings):
     if not os.environ.get("REDIS_URL"):
         pytest.skip("REDIS_URL is not set: the real-worker tests need Redis")
     redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()  # no tasks left over from another run
-    db = connection.settings_dict
-    database_url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    database_url = database_url_of_tests()
     processes: list[subprocess.Popen] = []
 
     def start(pool: str = "solo", **extra_env: str) -> subprocess.Popen:
@@ -168,6 +183,68 @@ def celery_worker(transactional_db, settings):
 
     if connection.vendor != "postgresql":
         pytest.skip("the real-worker tests share the test database with another process: PostgreSQL only")
+    yield start
+    for process in processes:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def database_url_of_tests() -> str:
+    from django.db import connection
+
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.fixture
+def gunicorn_server(transactional_db, settings):
+    """The service under gunicorn (the production server) on a free loopback port, on the test
+    database. Returns a function that starts it with extra environment and gives its base URL."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the gunicorn tests share the test database with another process: PostgreSQL only")
+    processes: list[subprocess.Popen] = []
+
+    def start(**extra_env: str) -> str:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url_of_tests(),
+            "FIELD_ENCRYPTION_KEY": ",".join(settings.FIELD_ENCRYPTION_KEY),
+            "DB_CONN_MAX_AGE": "0",
+            **extra_env,
+        }
+        command = [sys.executable, "-m", "gunicorn", "ctm_integration.wsgi:application", "-b", f"127.0.0.1:{port}"]
+        process = subprocess.Popen(
+            [*command, "-w", "1", "-k", "gthread", "--threads", "4", "--log-level", "warning"],
+            cwd=Path(__file__).resolve().parent.parent,
+            env=env,
+        )
+        processes.append(process)
+        base = f"http://127.0.0.1:{port}"
+        ping = urllib.request.Request(f"{base}/v1/e/calltrackingmetrics/webhook/call-update", method="HEAD")
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(ping, timeout=1)
+                return base
+            except OSError:
+                import time
+
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start")
+
     yield start
     for process in processes:
         process.terminate()

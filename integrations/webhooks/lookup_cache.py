@@ -1,31 +1,74 @@
-"""A per-process cache with a time limit, for what every delivery looks up and rarely changes
-(its endpoint, its signing secrets): a change takes effect within WEBHOOK_LOOKUP_CACHE_SECONDS."""
+"""A per-process cache for what every delivery looks up and rarely changes (its endpoint, its
+tenant's signing secrets), kept honest by a shared generation number.
+
+Each entry lives at most WEBHOOK_LOOKUP_CACHE_SECONDS. On top of that, whatever changes those
+lookups (a disconnect, an endpoint disabled or registered, a key or signing secret saved) calls
+`lookups_changed()`, which bumps a generation counter in the shared cache (Redis in production):
+every process sees the new generation on its next delivery and recomputes at once, so a closed
+endpoint is closed everywhere immediately. If the shared cache is unavailable, the time limit
+alone applies (the Redis breaker keeps that from slowing anything down).
+"""
 
 import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.signals import setting_changed
+from django.db import transaction
 from django.dispatch import receiver
 
-_entries: dict[Hashable, tuple[float, Any]] = {}
+from integrations.webhooks.redis_breaker import redis_breaker
+
+GENERATION_KEY = "webhooks:lookup-generation"
 MAX_ENTRIES = 10_000
+UNKNOWN = None  # the generation when the shared cache cannot be read: the time limit alone applies
+_READ_IT = object()
+_entries: dict[Hashable, tuple[float, object, Any]] = {}
 
 
-def cached(key: Hashable, compute: Callable[[], Any]) -> Any:
+def lookup_generation() -> object:
+    """The shared generation now (None when the shared cache cannot be read)."""
+    return redis_breaker.call(lambda: cache.get(GENERATION_KEY, 0), fallback=UNKNOWN)
+
+
+def cached(key: Hashable, compute: Callable[[], Any], *, generation: object = _READ_IT) -> Any:
+    """`compute()`'s value for `key`, reused while it is younger than the time limit and the
+    generation (read once per delivery by the caller, or here) has not moved."""
     ttl = settings.WEBHOOK_LOOKUP_CACHE_SECONDS
     if ttl <= 0:
         return compute()
+    generation = lookup_generation() if generation is _READ_IT else generation
     now = time.monotonic()
     hit = _entries.get(key)
-    if hit is not None and hit[0] > now:
-        return hit[1]
+    if hit is not None and hit[0] > now and (hit[1] == generation or generation is UNKNOWN):
+        return hit[2]
     value = compute()
     if len(_entries) >= MAX_ENTRIES:
         _entries.clear()
-    _entries[key] = (now + ttl, value)
+    _entries[key] = (now + ttl, generation, value)
     return value
+
+
+def lookups_changed() -> None:
+    """Something a receiver looks up changed: this process forgets at once, and every process
+    recomputes on its next delivery once the change has committed (not before: a process could
+    otherwise cache the old rows under the new generation)."""
+    clear()
+    transaction.on_commit(_generation_bump)
+
+
+def _generation_bump() -> None:
+    clear()
+
+    def bump() -> None:
+        try:
+            cache.incr(GENERATION_KEY)
+        except ValueError:  # not there yet (or expired from the cache)
+            cache.set(GENERATION_KEY, int(time.time() * 1000), timeout=None)
+
+    redis_breaker.call(bump, fallback=None)
 
 
 def clear() -> None:

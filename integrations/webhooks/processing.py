@@ -234,7 +234,11 @@ def webhook_delivery_replay(*, delivery: WebhookDelivery) -> bool:
 
 
 def webhook_deliveries_purge() -> int:
-    """Forget deliveries past retention (never sooner than the de-duplication window)."""
-    cutoff = timezone.now() - timedelta(days=settings.WEBHOOK_RETENTION_DAYS)
-    _, per_model = WebhookDelivery.objects.filter(received_at__lt=cutoff).delete()
+    """Forget deliveries past retention: accepted ones after WEBHOOK_RETENTION_DAYS (never sooner than
+    the de-duplication window), rejected ones (invalid, unmatched) after WEBHOOK_REJECTED_RETENTION_DAYS."""
+    now = timezone.now()
+    expired = Q(received_at__lt=now - timedelta(days=settings.WEBHOOK_RETENTION_DAYS)) | Q(
+        valid=False, received_at__lt=now - timedelta(days=settings.WEBHOOK_REJECTED_RETENTION_DAYS)
+    )
+    _, per_model = WebhookDelivery.objects.filter(expired).delete()
     return per_model.get(WebhookDelivery._meta.label, 0)

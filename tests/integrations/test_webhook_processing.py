@@ -1,5 +1,6 @@
 """Processing stored deliveries: order-independent, de-duplicated, counted once, failures kept."""
 
+import json
 import threading
 from datetime import timedelta
 
@@ -128,12 +129,10 @@ def test_a_delivery_that_cannot_be_processed_fails_with_its_traceback_and_can_be
 
     assert webhook_delivery_process(delivery_id=delivery.pk).status == "failed"
     delivery.refresh_from_db()
-    assert delivery.status == "failed" and "JSONDecodeError" in delivery.last_error
+    assert delivery.status == "failed" and "not valid JSON" in delivery.last_error
     assert "Traceback" in delivery.traceback and delivery.attempts == 1
 
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        body=(deliver.__globals__["encode"] if False else b"") or __import__("json").dumps(END).encode()
-    )
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(body=json.dumps(END).encode())
     assert webhook_delivery_replay(delivery=delivery)
     assert webhook_delivery_process(delivery_id=delivery.pk).status == "processed"
     assert Call.objects.count() == 1

@@ -1,11 +1,15 @@
 """CTM call data (API activity objects and webhook bodies) -> `CallEvent`s. Pure functions."""
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.utils import timezone
+
 from integrations.events import CallDirection, CallEvent, CallEventKind, CallStatus
-from integrations.models import Provider
+from integrations.models import Call, Provider
 from integrations.phone_numbers import to_e164
+from integrations.untrusted import json_parse, storable_json, storable_text
 
 # CTM's dial_status / call_status values (and the seed envelope's `status`) -> our status.
 STATUS_MAP: dict[str, CallStatus] = {
@@ -45,14 +49,58 @@ CTM_DIAL_STATUSES: dict[str, list[str]] = {
 
 
 class UnusableCallPayload(ValueError):
-    """The payload is JSON but not a call we can store (no id, no time)."""
+    """The payload is JSON but not a call we can store (no id, no time, an id or number we cannot keep)."""
 
 
-def _seconds(value: Any) -> int:
-    try:
-        return max(0, int(float(value)))
-    except (TypeError, ValueError):
+# Ids are refused rather than cut: cutting would merge distinct calls.
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+ID_MAX_LENGTH = Call._meta.get_field("provider_call_id").max_length
+MAX_CALL_SECONDS = 7 * 24 * 3600  # a duration beyond a week is a corrupt value, not a call
+EARLIEST_CALL = datetime(1990, 1, 1, tzinfo=UTC)
+CLOCK_SKEW = timedelta(days=2)
+
+
+def provider_id(value: Any, *, name: str, required: bool) -> str:
+    """A CTM id (an integer, or a string of letters, digits and `_.:-`) that fits its column."""
+    if value in (None, ""):
+        if required:
+            raise UnusableCallPayload(f"The call has no {name}.")
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise UnusableCallPayload(f"The call's {name} must be a string or an integer.")
+    text = str(value)
+    if len(text) > ID_MAX_LENGTH or not ID_PATTERN.match(text):
+        raise UnusableCallPayload(
+            f"The call's {name} must be at most {ID_MAX_LENGTH} letters, digits or _.:- characters."
+        )
+    return text
+
+
+def _seconds(value: Any, *, name: str) -> int:
+    """A number of seconds; unreadable values count as 0, absurd ones are refused."""
+    if isinstance(value, bool):
         return 0
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return 0
+    if seconds != seconds or seconds > MAX_CALL_SECONDS:  # NaN, or longer than any call
+        raise UnusableCallPayload(f"The call's {name} must be at most {MAX_CALL_SECONDS} seconds.")
+    return max(0, int(seconds))
+
+
+def _fitted(value: Any, *, field: str, notes: list[str]) -> str:
+    """Free text made storable and cut to its column, with a note when anything was changed."""
+    if value is None:
+        return ""
+    text = storable_text(value if isinstance(value, str) else str(value))
+    if len(text) != len(str(value)):
+        notes.append(f"{field}: characters a database cannot store were removed")
+    limit = Call._meta.get_field(field).max_length
+    if len(text) > limit:
+        notes.append(f"{field}: cut from {len(text)} to {limit} characters")
+        text = text[:limit]
+    return text
 
 
 def _number(value: Any) -> str:
@@ -65,27 +113,35 @@ def _number(value: Any) -> str:
 
 
 def started_at(call: dict[str, Any]) -> datetime:
+    """When the call started, between 1990 and (with some clock skew) now; see `_started_at`."""
+    moment = _started_at(call)
+    if not EARLIEST_CALL <= moment <= timezone.now() + CLOCK_SKEW:
+        raise UnusableCallPayload("The call's start time is not a plausible time for a call.")
+    return moment
+
+
+def _started_at(call: dict[str, Any]) -> datetime:
     """CTM's `unix_time` (epoch seconds), else `called_at` ('2013-05-01 11:48 PM -04:00'), else ISO `start_time`."""
-    if call.get("unix_time") not in (None, ""):
+    if call.get("unix_time") not in (None, "") and not isinstance(call["unix_time"], bool):
         try:
             return datetime.fromtimestamp(int(float(call["unix_time"])), tz=UTC)
-        except (TypeError, ValueError, OverflowError):
+        except (TypeError, ValueError, OverflowError, OSError):
             pass
     called_at = call.get("called_at")
     if called_at:
         for fmt in ("%Y-%m-%d %I:%M %p %z", "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z"):
             try:
                 return datetime.strptime(str(called_at), fmt).astimezone(UTC)
-            except ValueError:
+            except (ValueError, OverflowError):
                 continue
     for name in ("start_time", "called_at", "created_at"):
         value = call.get(name)
         if value:
             try:
                 parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-            except ValueError:
+                return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+            except (ValueError, OverflowError):
                 continue
-            return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
     raise UnusableCallPayload("The call has no start time (unix_time, called_at or start_time).")
 
 
@@ -98,29 +154,37 @@ def status_of(call: dict[str, Any], *, kind: CallEventKind) -> CallStatus:
 
 
 def call_event(call: dict[str, Any], *, kind: CallEventKind, account_id: str = "") -> CallEvent:
-    """One CTM activity object as a `CallEvent`."""
-    call_id = call.get("id") or call.get("sid")
-    if call_id in (None, ""):
-        raise UnusableCallPayload("The call has no id.")
+    """One CTM activity object as a `CallEvent`; `UnusableCallPayload` if it cannot be stored faithfully."""
+    notes: list[str] = []
+    call_id = provider_id(call.get("id") or call.get("sid"), name="id", required=True)
+    call_account_id = provider_id(call.get("account_id"), name="account_id", required=False)
     source = call.get("source")
     if isinstance(source, dict):
         source = source.get("name")
+    recording_url = _fitted(call.get("audio") or call.get("recording_url") or "", field="recording_url", notes=[])
+    if len(recording_url) >= Call._meta.get_field("recording_url").max_length:
+        notes.append("recording_url: longer than 1000 characters, not kept (a cut URL is a broken one)")
+        recording_url = ""
+    raw = storable_json(call)
+    if raw != call:
+        notes.append("raw: characters a database cannot store were removed")
     return CallEvent(
         provider=Provider.CTM.value,
-        provider_call_id=str(call_id),
-        provider_account_id=str(call.get("account_id") or account_id or ""),
+        provider_call_id=call_id,
+        provider_account_id=call_account_id or account_id,
         kind=kind,
         started_at=started_at(call),
         status=status_of(call, kind=kind),
         direction=DIRECTION_MAP.get(str(call.get("direction", "")).lower(), CallDirection.UNKNOWN),
         tracking_number=_number(call.get("tracking_number")),
         caller_number=_number(call.get("caller_number_complete") or call.get("caller_number")),
-        source=str(source or "")[:200],
-        duration=_seconds(call.get("duration")),
-        talk_time=_seconds(call.get("talk_time")),
+        source=_fitted(source or "", field="source", notes=notes),
+        duration=_seconds(call.get("duration"), name="duration"),
+        talk_time=_seconds(call.get("talk_time"), name="talk_time"),
         is_first_time_caller=bool(call.get("is_new_caller") or call.get("first_time_caller")),
-        recording_url=str(call.get("audio") or call.get("recording_url") or "")[:1000],
-        raw=call,
+        recording_url=recording_url,
+        raw=raw,
+        notes=tuple(notes),
     )
 
 
@@ -136,13 +200,16 @@ WEBHOOK_EVENTS = tuple(EVENT_POSITIONS)
 
 def unwrap_delivery(payload: Any, *, event_hint: str = "") -> tuple[dict[str, Any], CallEventKind]:
     """A webhook body -> (the call object, its event). Accepts CTM's real format (the activity at the
-    top level) and the envelope `{"event": "call.completed", "call": {...}}`."""
+    top level) and the envelope `{"event": "call.completed", "call": {...}}`, whose CTM account id
+    may be at the top level as well as inside `call` (the call's own wins)."""
     if not isinstance(payload, dict):
         raise UnusableCallPayload("The body is not a JSON object.")
     call: Any = payload
     event_name = event_hint
     if isinstance(payload.get("call"), dict):
         call, event_name = payload["call"], str(payload.get("event") or event_hint)
+        if call.get("account_id") in (None, "") and payload.get("account_id") not in (None, ""):
+            call = {**call, "account_id": payload["account_id"]}
     try:
         kind = CallEventKind(event_name)
     except ValueError:
@@ -155,8 +222,6 @@ def unwrap_delivery(payload: Any, *, event_hint: str = "") -> tuple[dict[str, An
 
 
 def delivery_events(body: bytes, *, event_hint: str = "") -> list[CallEvent]:
-    """A stored, validated CTM delivery -> its call events."""
-    import json
-
-    call, kind = unwrap_delivery(json.loads(body), event_hint=event_hint)
+    """A stored, validated CTM delivery -> its call events (parsed exactly as the receiver parsed it)."""
+    call, kind = unwrap_delivery(json_parse(body), event_hint=event_hint)
     return [call_event(call, kind=kind)]

@@ -9,6 +9,7 @@ from ctm_integration.api.envelope import success
 from ctm_integration.api.errors import ApiError, NotFound
 from integrations.providers.ctm.access import ctm_session
 from integrations.providers.ctm.base_views import CtmView
+from integrations.providers.ctm.disconnect import ctm_disconnect
 from integrations.providers.ctm.serializers import (
     ConfigInputSerializer,
     ConfigSerializer,
@@ -17,7 +18,7 @@ from integrations.providers.ctm.serializers import (
     KeySerializer,
 )
 from integrations.selectors import keys_for_account
-from integrations.services import config_save, integration_disconnect, key_connect
+from integrations.services import config_save, key_connect
 
 
 class CtmAuthView(CtmView):
@@ -43,7 +44,7 @@ class CtmAuthView(CtmView):
     def delete(self, request: Request) -> Response:
         query = DisconnectQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        result = integration_disconnect(
+        result = ctm_disconnect(
             account=request.account, user=request.user, global_delete=query.validated_data["global"]
         )
         if not result.anything_removed and not result.keys_preserved:

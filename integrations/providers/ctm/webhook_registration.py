@@ -3,6 +3,7 @@
 import contextlib
 import logging
 import secrets
+from collections.abc import Iterable
 
 from django.urls import reverse
 
@@ -86,3 +87,23 @@ def webhook_endpoint_remove(*, endpoint: WebhookEndpoint) -> None:
                     ctm.delete_webhook(account_id=endpoint.provider_account_id, webhook_id=webhook_id)
     endpoint.status = WebhookEndpoint.Status.DISABLED
     endpoint.save(update_fields=["status", "updated_at"])
+
+
+def webhook_endpoints_unregister(*, endpoints: Iterable[WebhookEndpoint]) -> int:
+    """Best effort, after the endpoints were closed here: delete their webhooks at CTM, so CTM stops
+    sending. A failure is logged and skipped (our side already refuses the deliveries with 410).
+    Returns how many CTM webhooks were removed."""
+    removed = 0
+    for endpoint in endpoints:
+        if endpoint.key is None:
+            continue
+        for webhook_id in endpoint.provider_webhook_ids.values():
+            try:
+                with ctm_session(key=endpoint.key) as ctm:
+                    ctm.delete_webhook(account_id=endpoint.provider_account_id, webhook_id=webhook_id)
+                removed += 1
+            except CtmNotFound:
+                removed += 1  # already gone at CTM
+            except CtmError:
+                logger.warning("ctm webhook %s of endpoint %s could not be removed at CTM", webhook_id, endpoint.pk)
+    return removed
