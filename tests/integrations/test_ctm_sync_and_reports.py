@@ -7,10 +7,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from integrations.call_selectors import CallScope, Interval, call_chart_recount, call_summary_recount
 from integrations.models import Call, CallDailyRollup, CallSyncState, Key
 from integrations.providers.ctm.sync import call_sync_targets_refresh, ctm_calls_sync
 from integrations.services import config_save
+from tests.recount import chart_recount, summary_recount
 
 pytestmark = pytest.mark.django_db
 
@@ -137,11 +137,8 @@ def test_summary_and_chart_come_from_the_local_store_and_equal_a_recount(api, co
     chart = api.get(f"{BASE}/{configured.key_id}/accounts/25001/calls/chart?start_date={start}&end_date={end}")
 
     assert summary.status_code == 200 and chart.status_code == 200
-    scope = CallScope(
-        account=account, provider="calltrackingmetrics", provider_account_id="25001", start=start, end=end
-    )
-    assert summary.json()["data"] == call_summary_recount(scope=scope)
-    assert chart.json()["data"] == call_chart_recount(scope=scope, interval=Interval.DAY)
+    assert summary.json()["data"] == summary_recount(account, "25001", start, end)
+    assert chart.json()["data"] == chart_recount(account, "25001", start, end, "day")
     data = summary.json()["data"]
     assert data["total"] > 300 and 0 < data["answer_rate"] < 1
     assert data["total"] == sum(data["by_status"].values()) == sum(s["calls"] for s in data["by_source"])
