@@ -1,5 +1,7 @@
-"""Reading the local call store: summary and timeline chart from rollups, and the raw recounts
-that prove them (tests, `bench/summary`)."""
+"""Reading the local call store: summary and timeline chart from rollups (never from raw calls).
+
+They are proven against recounts that share nothing with this module: tests/recount.py (plain
+Python over the call rows) and `bench/summary` (plain SQL)."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -7,13 +9,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate, TruncHour
+from django.db.models import Sum
 
 from accounts.models import Account
 from integrations.events import UNANSWERED_STATUSES, CallStatus
-from integrations.models import Call, CallCounters, CallDailyRollup, CallHourlyRollup, CallSyncState
-from integrations.rollups import RAW_SUMS, STATUS_COLUMNS, zone
+from integrations.models import CallCounters, CallDailyRollup, CallHourlyRollup, CallSyncState
+from integrations.rollups import STATUS_COLUMNS, zone
 
 
 class Interval(StrEnum):
@@ -48,16 +49,6 @@ class CallScope:
             "day__gte": self.start,
             "day__lte": self.end,
         }
-
-    def raw_calls(self) -> QuerySet[Call]:
-        low, high = self.utc_bounds()
-        return Call.objects.filter(
-            account=self.account,
-            provider=self.provider,
-            provider_account_id=self.provider_account_id,
-            started_at__gte=low,
-            started_at__lt=high,
-        )
 
 
 ROLLUP_SUMS = {column: Sum(column) for column in CallCounters.COUNTERS}
@@ -96,12 +87,6 @@ def call_summary(*, scope: CallScope) -> dict[str, Any]:
     rollups = CallDailyRollup.objects.filter(**scope.rollup_filter())
     by_source = rollups.values("source").annotate(calls=Sum("calls"), answered=Sum("answered")).order_by()
     return _summary(rollups.aggregate(**ROLLUP_SUMS), list(by_source))
-
-
-def call_summary_recount(*, scope: CallScope) -> dict[str, Any]:
-    calls = scope.raw_calls()
-    by_source = calls.values("source").annotate(calls=Count("id"), answered=Count("id", filter=Q(status="answered")))
-    return _summary(calls.aggregate(**RAW_SUMS), list(by_source.order_by()))
 
 
 # --- the timeline chart -------------------------------------------------------------------
@@ -164,20 +149,6 @@ def call_chart(*, scope: CallScope, interval: Interval) -> list[dict[str, Any]]:
         rollups = CallDailyRollup.objects.filter(**scope.rollup_filter()).values("day")
     rows = rollups.annotate(**{c: Sum(c) for c in CHART_COLUMNS}).order_by()
     return _chart(scope, interval, list(rows))
-
-
-def call_chart_recount(*, scope: CallScope, interval: Interval) -> list[dict[str, Any]]:
-    tz = zone(scope.account.timezone)
-    sums = {c: RAW_SUMS[c] for c in CHART_COLUMNS}
-    calls = scope.raw_calls()
-    if interval is Interval.HOUR:
-        rows = [
-            {**row, "day": row["local"].astimezone(tz).date(), "hour": row["local"].astimezone(tz).hour}
-            for row in calls.annotate(local=TruncHour("started_at", tzinfo=tz)).values("local").annotate(**sums)
-        ]
-    else:
-        rows = list(calls.annotate(day=TruncDate("started_at", tzinfo=tz)).values("day").annotate(**sums).order_by())
-    return _chart(scope, interval, rows)
 
 
 def call_sync_state(*, account: Account, provider_account_id: str) -> CallSyncState | None:

@@ -17,7 +17,7 @@ from django.db.models import Count, F, Q, Sum
 from integrations.models import CallCounters, CallDailyRollup, CallHourlyRollup, CampaignDailyMetric
 
 STATUS_COLUMNS = {"answered", "missed", "canceled", "failed", "in_progress"}
-# The same counters, summed from raw calls (rebuilding rollups, and the recounts that check them).
+# The same counters, summed from raw calls (rebuilding rollups).
 RAW_SUMS = {
     "calls": Count("id"),
     **{status: Count("id", filter=Q(status=status)) for status in STATUS_COLUMNS},

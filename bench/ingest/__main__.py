@@ -54,7 +54,7 @@ def setup_endpoint():
 def write_requests(path: Path, *, endpoint_path: str, count: int, first_id: int) -> None:
     import base64
 
-    from integrations.webhooks.signatures import ctm_signature
+    from integrations.providers.ctm.sandbox.server import ctm_sign  # CTM's side, not the receiver's check
 
     auth = "Basic " + base64.b64encode(f"{LOGIN[0]}:{LOGIN[1]}".encode()).decode()
     now = int(time.time())
@@ -80,7 +80,7 @@ def write_requests(path: Path, *, endpoint_path: str, count: int, first_id: int)
                 "Content-Type": "application/json",
                 "Authorization": auth,
                 "X-CTM-Time": ts,
-                "X-CTM-Signature": ctm_signature(secret=SECRET, timestamp=ts, body=body.encode()),
+                "X-CTM-Signature": ctm_sign(secret=SECRET, timestamp=ts, body=body.encode()),
             }
             handle.write(json.dumps({"path": endpoint_path, "headers": headers, "body": body}) + "\n")
 

@@ -3,15 +3,16 @@
 The drain task calls `webhook_deliveries_process`, which takes waiting deliveries a batch at a time;
 `webhook_delivery_process` handles one delivery, and is what a batch falls back to."""
 
+import hashlib
 import logging
 import traceback
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -32,6 +33,26 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 @dataclass(frozen=True)
 class ProcessOutcome:
     status: str
+
+
+def _dedupe_lock(keys: Iterable[str]) -> None:
+    """Hold each dedupe key until the transaction ends, before looking for a processed copy.
+
+    Copies of one body are different rows, so row locks do not keep two workers from processing
+    two copies at once, each finding no processed copy because the other has not committed yet.
+    With this lock the second worker waits for the first to commit or roll back; under READ
+    COMMITTED its next statement, the duplicate check, then sees the outcome. Keys are locked in one
+    order so two batches cannot deadlock on each other. Elsewhere than PostgreSQL (SQLite) writing
+    transactions are serialized by the database itself.
+    """
+    if connection.vendor != "postgresql":
+        return
+    ids = sorted(
+        {int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True) for key in keys}
+    )
+    if ids:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(id) FROM unnest(%s::bigint[]) AS id", [ids])
 
 
 def _is_duplicate(delivery: WebhookDelivery) -> bool:
@@ -67,10 +88,12 @@ def webhook_delivery_process(*, delivery_id: int) -> ProcessOutcome:
                 return ProcessOutcome("skipped")
             delivery.attempts += 1
             delivery.processed_at = timezone.now()
-            if delivery.dedupe_key and _is_duplicate(delivery):
-                delivery.status = WebhookDelivery.Status.DUPLICATE
-                delivery.save(update_fields=["status", "attempts", "processed_at"])
-                return ProcessOutcome(delivery.status)
+            if delivery.dedupe_key:
+                _dedupe_lock([delivery.dedupe_key])
+                if _is_duplicate(delivery):
+                    delivery.status = WebhookDelivery.Status.DUPLICATE
+                    delivery.save(update_fields=["status", "attempts", "processed_at"])
+                    return ProcessOutcome(delivery.status)
             fallback = delivery.endpoint.campaign if delivery.endpoint else None
             for event in NORMALIZERS[delivery.provider](bytes(delivery.body), event_hint=delivery.event):
                 result = call_upsert(account=delivery.account, event=event, fallback_campaign=fallback)
@@ -159,6 +182,7 @@ def webhook_deliveries_process(*, limit: int | None = None) -> dict[int, str]:
 def _process_batch(deliveries: list[WebhookDelivery]) -> dict[int, str]:
     window = timezone.now() - timedelta(days=settings.WEBHOOK_DEDUPE_DAYS)
     keys = {d.dedupe_key for d in deliveries if d.dedupe_key}
+    _dedupe_lock(keys)
     seen = set(
         WebhookDelivery.objects.filter(
             dedupe_key__in=keys, status=WebhookDelivery.Status.PROCESSED, received_at__gte=window

@@ -5,17 +5,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from integrations.call_selectors import (
-    CallScope,
-    Interval,
-    call_chart,
-    call_chart_recount,
-    call_summary,
-    call_summary_recount,
-)
+from integrations.call_selectors import CallScope, Interval, call_chart, call_summary
 from integrations.call_services import call_rollups_rebuild, call_upsert
 from integrations.events import CallDirection, CallEvent, CallEventKind, CallStatus
 from integrations.models import Call, CallDailyRollup, Campaign, CampaignDailyMetric
+from tests.recount import chart_recount, summary_recount
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +36,12 @@ def event(call_id="1001", kind=CallEventKind.COMPLETED, status=CallStatus.ANSWER
 
 def scope(account, start=date(2026, 1, 1), end=date(2026, 12, 31)) -> CallScope:
     return CallScope(account=account, provider="calltrackingmetrics", provider_account_id="25001", start=start, end=end)
+
+
+def recount(window: CallScope, interval: Interval | None = None):
+    """The independent recount (tests/recount.py) of what `window` covers."""
+    args = (window.account, window.provider_account_id, window.start, window.end)
+    return chart_recount(*args, interval.value) if interval else summary_recount(*args)
 
 
 def test_the_same_event_twice_is_one_call_counted_once(account):
@@ -151,9 +151,9 @@ def test_rollups_equal_a_recount_from_raw_calls_on_randomized_data(make_account,
         scope(account, date(2026, 3, 1), date(2026, 3, 31)),
         scope(account, date(2026, 3, 5), date(2026, 3, 9)),
     ):
-        assert call_summary(scope=window) == call_summary_recount(scope=window)
+        assert call_summary(scope=window) == recount(window)
         for interval in Interval:
-            assert call_chart(scope=window, interval=interval) == call_chart_recount(scope=window, interval=interval)
+            assert call_chart(scope=window, interval=interval) == recount(window, interval)
     assert call_summary(scope=scope(account))["total"] > 0
 
     for campaign in campaigns:
@@ -164,7 +164,8 @@ def test_rollups_equal_a_recount_from_raw_calls_on_randomized_data(make_account,
     call_rollups_rebuild(account=account)
     assert call_summary(scope=scope(account)) == before
     window = scope(account, date(2026, 3, 1), date(2026, 3, 31))
-    assert call_chart(scope=window, interval=Interval.HOUR) == call_chart_recount(scope=window, interval=Interval.HOUR)
+    assert call_summary(scope=window) == recount(window)
+    assert call_chart(scope=window, interval=Interval.HOUR) == recount(window, Interval.HOUR)
 
 
 def test_the_chart_is_zero_filled_and_dst_days_have_their_real_hours(account):
@@ -223,4 +224,4 @@ def test_the_batch_upsert_gives_what_one_by_one_upserts_give(make_account, seed)
     )
     window = date(2026, 2, 28), date(2026, 3, 8)
     assert call_summary(scope=scope(batched, *window)) == call_summary(scope=scope(one_by_one, *window))
-    assert call_summary(scope=scope(batched, *window)) == call_summary_recount(scope=scope(batched, *window))
+    assert call_summary(scope=scope(batched, *window)) == recount(scope(batched, *window))

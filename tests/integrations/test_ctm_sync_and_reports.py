@@ -7,10 +7,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from integrations.call_selectors import CallScope, Interval, call_chart_recount, call_summary_recount
 from integrations.models import Call, CallDailyRollup, CallSyncState, Key
 from integrations.providers.ctm.sync import call_sync_targets_refresh, ctm_calls_sync
 from integrations.services import config_save
+from tests.recount import chart_recount, summary_recount
 
 pytestmark = pytest.mark.django_db
 
@@ -67,20 +67,64 @@ def test_the_next_run_starts_from_the_watermark_with_a_day_of_overlap(configured
     assert len(days_asked) <= 4  # not the six days synced before
 
 
-def test_sync_honours_429_and_resumes(configured, ctm_sandbox):
+def calls_days_asked(sandbox) -> list[date]:
+    """The days the sync asked CTM for, in order (a page asked twice, e.g. after a 429, counts twice)."""
+    return [date.fromisoformat(q["start_date"][0]) for p, q in sandbox.queries_seen if p.endswith("/calls.json")]
+
+
+def test_a_429_within_the_retries_is_waited_out_and_no_day_is_lost(configured, ctm_sandbox, account):
+    since = timezone.now().date() - timedelta(days=2)
     ctm_sandbox.misbehave(status=429, retry_after=0, times=2, path="/calls")
-    result = sync(configured, days=2)
-    assert result.calls_seen > 0
+
+    result = ctm_calls_sync(state=configured, since=since)
+
+    asked = calls_days_asked(ctm_sandbox)
+    assert asked[:3] == [since] * 3  # the first day was refused twice, then asked again
+    assert result.days_done == result.days_total == 4
+    assert result.calls_seen == Call.objects.filter(account=account).count() > 0
+    ctm_sandbox.reset()
+    again = ctm_calls_sync(state=configured, since=since)  # a clean run finds nothing the first one missed
+    assert (again.calls_seen, again.calls_changed) == (result.calls_seen, 0)
 
 
-def test_a_rate_limit_that_outlasts_the_retries_keeps_progress_and_the_error(configured, ctm_sandbox, account):
+def test_a_rate_limit_that_outlasts_the_retries_stops_at_a_day_and_the_next_run_resumes_there(
+    configured, ctm_sandbox, account
+):
     from integrations.providers.ctm.errors import CtmRateLimited
 
-    ctm_sandbox.misbehave(status=429, retry_after=600, times=100, path="/calls")
+    since = timezone.now().date() - timedelta(days=6)
+    finished: list = []
+
+    def rate_limited_after_three_days(progress) -> None:
+        finished.append((progress.day, progress.calls_seen))
+        if progress.days_done == 3:  # from the fourth day on, CTM says "come back in 10 minutes"
+            ctm_sandbox.misbehave(status=429, retry_after=600, times=1000, path="/calls")
+
     with pytest.raises(CtmRateLimited):
-        sync(configured, days=2)
+        ctm_calls_sync(state=configured, since=since, progress=rate_limited_after_three_days)
+
     configured.refresh_from_db()
-    assert "CtmRateLimited" in configured.last_error
+    stored = list(Call.objects.filter(account=account))
+    assert [day for day, _ in finished] == [since + timedelta(days=n) for n in range(3)]
+    assert len(stored) == finished[-1][1] > 0  # the three finished days are kept, nothing else
+    assert configured.watermark == max(int(c.started_at.timestamp()) for c in stored)
+    assert "CtmRateLimited" in configured.last_error and configured.last_synced_at is None
+    watermark = configured.watermark
+
+    ctm_sandbox.reset()
+    resumed = ctm_calls_sync(state=configured)  # no `since`: from the watermark
+
+    asked = sorted(set(calls_days_asked(ctm_sandbox)))
+    watermark_day = datetime.fromtimestamp(watermark, tz=UTC).date()
+    tomorrow = datetime.now(tz=UTC).date() + timedelta(days=1)
+    assert asked[0] == watermark_day - timedelta(days=1)  # one day of overlap before the watermark...
+    assert asked == [asked[0] + timedelta(days=n) for n in range((tomorrow - asked[0]).days + 1)]
+    assert asked[0] > since  # ...and not the finished days before it
+    configured.refresh_from_db()
+    assert configured.watermark >= watermark and configured.last_error == ""
+    assert resumed.calls_changed == Call.objects.filter(account=account).count() - len(stored) > 0
+    ctm_sandbox.reset()
+    assert ctm_calls_sync(state=configured, since=since).calls_changed == 0  # nothing is missing
 
 
 def test_summary_and_chart_come_from_the_local_store_and_equal_a_recount(api, configured, account, ctm_sandbox):
@@ -93,11 +137,8 @@ def test_summary_and_chart_come_from_the_local_store_and_equal_a_recount(api, co
     chart = api.get(f"{BASE}/{configured.key_id}/accounts/25001/calls/chart?start_date={start}&end_date={end}")
 
     assert summary.status_code == 200 and chart.status_code == 200
-    scope = CallScope(
-        account=account, provider="calltrackingmetrics", provider_account_id="25001", start=start, end=end
-    )
-    assert summary.json()["data"] == call_summary_recount(scope=scope)
-    assert chart.json()["data"] == call_chart_recount(scope=scope, interval=Interval.DAY)
+    assert summary.json()["data"] == summary_recount(account, "25001", start, end)
+    assert chart.json()["data"] == chart_recount(account, "25001", start, end, "day")
     data = summary.json()["data"]
     assert data["total"] > 300 and 0 < data["answer_rate"] < 1
     assert data["total"] == sum(data["by_status"].values()) == sum(s["calls"] for s in data["by_source"])

@@ -5,6 +5,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+import requests
 from django.db import connection, connections
 from django.utils import timezone
 
@@ -17,7 +18,7 @@ from integrations.webhooks.processing import (
     webhook_delivery_replay,
 )
 from notifications.models import Notification, NotificationPreference
-from tests.conftest import deliver, endpoint_url, load_fixture, owner_of
+from tests.conftest import WEBHOOK_LOGIN, WEBHOOK_SECRET, deliver, endpoint_url, load_fixture, owner_of
 from tests.webhook_helpers import ctm_headers, encode
 
 START = load_fixture("ctm", "webhook__start")
@@ -223,54 +224,77 @@ def test_a_transient_database_error_is_retried_with_backoff_then_fails(client, e
     assert not Call.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_same_delivery_posted_20_times_concurrently_is_one_call_counted_once(live_server, endpoint, account):
-    import requests
+def concurrently(count: int, work) -> list:
+    """Run `work(n)` in `count` threads, each with its own database connection, released together."""
+    barrier = threading.Barrier(count)
+    results: list = []
+    errors: list[BaseException] = []
 
-    body = encode(END)
+    def run(n: int) -> None:
+        try:
+            connection.ensure_connection()  # connect first, so that the barrier lines up the real work
+            barrier.wait(timeout=30)
+            results.append(work(n))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    return results
+
+
+def post_concurrently(live_server, endpoint, body: bytes, count: int) -> list[int]:
     headers = {
         k[5:].replace("_", "-"): v
         for k, v in ctm_headers(
-            body,
-            secret=load_fixture("ctm", "authentication__access_keys")["secret"],
-            username="ctm-hook-user",
-            password="ctm-hook-password",
+            body, secret=WEBHOOK_SECRET, username=WEBHOOK_LOGIN[0], password=WEBHOOK_LOGIN[1]
         ).items()
     }
     headers["Content-Type"] = "application/json"
     url = f"{live_server.url}{endpoint_url(endpoint)}"
-    answers: list[int] = []
+    answers = concurrently(count, lambda _: requests.post(url, data=body, headers=headers, timeout=30).status_code)
+    assert answers == [200] * count
+    return list(WebhookDelivery.objects.order_by("pk").values_list("pk", flat=True))
 
-    def post() -> None:
-        answers.append(requests.post(url, data=body, headers=headers, timeout=30).status_code)
 
-    threads = [threading.Thread(target=post) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert answers == [200] * 20
-
-    ids = list(WebhookDelivery.objects.values_list("pk", flat=True))
-    outcomes: list[str] = []
-
-    def process(delivery_id: int) -> None:
-        try:
-            outcomes.append(webhook_delivery_process(delivery_id=delivery_id).status)
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=process, args=(i,)) for i in ids]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-
-    assert len(ids) == 20 and len(outcomes) == 20
-    assert set(outcomes) <= {"processed", "duplicate"} and "processed" in outcomes
+def assert_processed_once(account) -> None:
+    statuses = sorted(WebhookDelivery.objects.values_list("status", flat=True))
+    assert statuses == ["duplicate"] * 19 + ["processed"]
     assert Call.objects.count() == 1
     assert sum(CallDailyRollup.objects.values_list("calls", flat=True)) == 1
     assert totals(account)["answered"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_delivery_posted_20_times_and_processed_concurrently_is_processed_once(live_server, endpoint, account):
+    ids = post_concurrently(live_server, endpoint, encode(END), 20)
+
+    outcomes = concurrently(20, lambda n: webhook_delivery_process(delivery_id=ids[n]).status)
+
+    assert sorted(outcomes) == ["duplicate"] * 19 + ["processed"]
+    assert_processed_once(account)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_drains_claiming_different_copies_process_the_body_once(live_server, endpoint, account):
+    post_concurrently(live_server, endpoint, encode(END), 20)
+
+    def drain(_) -> dict[int, str]:
+        outcome: dict[int, str] = {}
+        while batch := webhook_deliveries_process(limit=2):  # each drain skips the copies the others hold
+            outcome.update(batch)
+        return outcome
+
+    outcomes = [status for drained in concurrently(5, drain) for status in drained.values()]
+
+    assert sorted(outcomes) == ["duplicate"] * 19 + ["processed"]
+    assert_processed_once(account)
 
 
 @pytest.mark.django_db

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from django.db import connection, connections
@@ -75,6 +76,31 @@ def test_broker_down_while_receiving_still_200_stored_and_swept_later(client, en
     assert Call.objects.count() == 1
 
 
+def tcp_ports_of(pid: int) -> set[int]:
+    """The local TCP ports of the sockets process `pid` holds (Linux /proc): its database sessions
+    are the backends whose `client_port` is one of them."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    ports = set()
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()  # sl local_address rem_address st queues tr retrnsmt uid timeout inode
+            if fields[9] in inodes:
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def pool_processes_of(worker: subprocess.Popen) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True, text=True).stdout.split()
+    return [int(pid) for pid in found]
+
+
 @pytest.mark.celery_worker
 def test_a_worker_killed_mid_task_leaves_the_delivery_processed_exactly_once(celery_worker, client, endpoint):
     worker = celery_worker(pool="prefork")
@@ -83,29 +109,36 @@ def test_a_worker_killed_mid_task_leaves_the_delivery_processed_exactly_once(cel
     try:
         with blocker.cursor() as cursor:
             cursor.execute("BEGIN")
+            cursor.execute("SELECT pg_backend_pid()")
+            blocker_pid = cursor.fetchone()[0]
             # The task will insert its call, then wait here, in the middle of its transaction.
             cursor.execute(f'LOCK TABLE "{CallDailyRollup._meta.db_table}" IN ACCESS EXCLUSIVE MODE')
             delivery_id = deliver(client, endpoint_url(endpoint), END).json()["data"]["delivery_id"]
+            waiting: list[int] = []
 
-            def a_backend_waits_on_the_lock() -> bool:
+            def our_pool_process_waits_on_our_lock() -> bool:
+                """Only our database, only the lock this test holds, only this worker's pool processes:
+                other suites on the same server cannot be mistaken for it."""
+                ports = {port: pid for pid in pool_processes_of(worker) for port in tcp_ports_of(pid)}
                 with connection.cursor() as probe:
                     probe.execute(
-                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE %s",
-                        [f"%{CallDailyRollup._meta.db_table}%"],
+                        "SELECT client_port FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND %s = ANY(pg_blocking_pids(pid)) AND client_port = ANY(%s)",
+                        [blocker_pid, list(ports)],
                     )
-                    return probe.fetchone()[0] > 0
+                    waiting[:] = [ports[port] for (port,) in probe.fetchall()]
+                return bool(waiting)
 
-            if not wait_for(a_backend_waits_on_the_lock, timeout=60):
-                pytest.fail("the task never started:\n" + output_of(worker))
-            children = subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True, text=True).stdout.split()
-            with connection.cursor() as probe:
-                probe.execute(
-                    "SELECT pid, backend_type, wait_event_type, wait_event, state, query FROM pg_stat_activity"
-                )
-                rows = probe.fetchall()
-            assert children, f"no pool process to kill {rows}"
-            for child in children:
-                os.kill(int(child), signal.SIGKILL)
+            if not wait_for(our_pool_process_waits_on_our_lock, timeout=60):
+                with connection.cursor() as probe:
+                    probe.execute(
+                        "SELECT pid, client_port, wait_event_type, state, query FROM pg_stat_activity"
+                        " WHERE datname = current_database()"
+                    )
+                    sessions = probe.fetchall()
+                pytest.fail(f"the task never reached the lock: {sessions}\n{output_of(worker)}")
+            for pid in waiting:
+                os.kill(pid, signal.SIGKILL)
             time.sleep(1)
             cursor.execute("ROLLBACK")
     finally:

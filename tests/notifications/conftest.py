@@ -1,4 +1,6 @@
+import asyncio
 import json
+import threading
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -11,9 +13,12 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list = []
+        self.hold: threading.Event | None = None  # if set to an event, each message waits for it before 250
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(envelope)
+        if self.hold is not None:  # a slow server: the sender stays in the middle of sending
+            await asyncio.get_running_loop().run_in_executor(None, self.hold.wait, 30)
         return "250 OK"
 
 

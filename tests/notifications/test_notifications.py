@@ -3,17 +3,19 @@
 import email
 import json
 import logging
+import threading
 from datetime import timedelta
 from email import policy
 
 import pytest
 import responses
+from django.db import connection
 from django.utils import timezone
 
 from notifications.models import Device, Notification, NotificationDelivery, NotificationPreference
 from notifications.sending import notification_delivery_send
 from notifications.services import notification_record
-from tests.conftest import api_client_for, owner_of
+from tests.conftest import api_client_for, owner_of, wait_for
 from tests.notifications.conftest import FCM_PROJECT
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +65,36 @@ def test_a_delivery_is_never_sent_twice_when_its_task_runs_twice(account, smtp_s
     assert notification_delivery_send(delivery_id=email_delivery.pk) == "sent"
     assert notification_delivery_send(delivery_id=email_delivery.pk) == "not-claimed"
     assert len(smtp_server.messages) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_claiming_the_same_delivery_at_once_send_it_once(account, smtp_server):
+    (notification,) = record(account)
+    email_delivery = delivery(notification, "email")
+    smtp_server.hold = threading.Event()  # the winner stays mid-send until the other claim is over
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def worker() -> None:
+        try:
+            connection.ensure_connection()
+            barrier.wait(timeout=30)
+            results.append(notification_delivery_send(delivery_id=email_delivery.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    loser_done = wait_for(lambda: len(results) == 1, timeout=10)  # only the winner waits on the SMTP server
+    smtp_server.hold.set()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert loser_done and results == ["not-claimed", "sent"]
+    assert len(smtp_server.messages) == 1
+    email_delivery.refresh_from_db()
+    assert (email_delivery.status, email_delivery.attempts) == ("sent", 1)
 
 
 def test_smtp_down_is_retried_with_backoff_then_failed_and_visible_in_the_admin(account, settings, admin_client):
