@@ -166,6 +166,8 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 AXES_CLIENT_IP_CALLABLE = "accounts.login_lockout.client_ip"
 # Behind N proxies that each append to X-Forwarded-For, the client is the Nth address from its right.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# An unreachable database or broker answers 503 STORAGE_UNAVAILABLE with this Retry-After (seconds).
+STORAGE_UNAVAILABLE_RETRY_AFTER = env.int("STORAGE_UNAVAILABLE_RETRY_AFTER", default=30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "CTM integration service",
     "DESCRIPTION": "Connects accounts to CallTrackingMetrics: credentials, campaigns, calls, webhooks.",
