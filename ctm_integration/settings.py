@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files (admin, API docs) in production too
     "ctm_integration.api.middleware.ApiErrorEnvelopeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -130,8 +131,20 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Static files (admin, API docs) are served by WhiteNoise: in production the files `collectstatic` put in
+# STATIC_ROOT, with content-hashed names (cached for ever) and compressed copies; in development straight
+# from the installed packages.
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+if IS_PRODUCTION:
+    STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+else:
+    STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(LOCAL_DIR / "staticfiles")))
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+    WHITENOISE_USE_FINDERS = True
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -173,7 +186,14 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Connects accounts to CallTrackingMetrics: credentials, campaigns, calls, webhooks.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc from the installed drf-spectacular-sidecar, through our static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},  # no badge from validator.swagger.io
 }
+# Schema and docs for anyone, or only for a JWT or a staff session (ctm_integration/api/docs.py).
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=not IS_PRODUCTION)
 
 # --- CallTrackingMetrics ------------------------------------------------------------------------
 CTM_API_BASE_URL = env.str("CTM_API_BASE_URL", default="https://api.calltrackingmetrics.com/api/v1")
@@ -233,12 +253,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
-# --- Production hardening -------------------------------------------------------------------------
-if IS_PRODUCTION:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# --- HTTPS: on by default in production (`manage.py check --deploy` finds nothing), all of it from the env ------
+# Behind a TLS-terminating proxy, SECURE_PROXY_SSL_HEADER names the header it sets to "https" (empty: none).
+_proxy_ssl_header = env.str("SECURE_PROXY_SSL_HEADER", default="X-Forwarded-Proto" if IS_PRODUCTION else "")
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.strip().upper().replace("-", "_"), "https") if _proxy_ssl_header.strip() else None
+)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=IS_PRODUCTION)
+# Load balancers probe health endpoints over plain HTTP (none exists yet; the exemption is ready for them).
+SECURE_REDIRECT_EXEMPT = env.list("SECURE_REDIRECT_EXEMPT", default=[r"^healthz?(/|$)"])
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if IS_PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=IS_PRODUCTION)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=IS_PRODUCTION)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=IS_PRODUCTION)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # --- Call sync ------------------------------------------------------------------------------------
 CTM_SYNC_INITIAL_DAYS = env.int("CTM_SYNC_INITIAL_DAYS", default=30)
