@@ -1,17 +1,20 @@
-"""JWT for the frontend: email + password in, an access and a refresh token out."""
+"""JWT for the frontend: email + password in, an access and a refresh token out.
 
-from django.contrib.auth import get_user_model
+Logins go through django.contrib.auth.authenticate, so django-axes counts failures per email and
+client IP and refuses a locked-out pair before any password is checked (429 with Retry-After).
+"""
+
+from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
-from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.login_lockout import lockout_message, lockout_seconds_left, login_succeeded
 from accounts.selectors import memberships_for_user
+from accounts.tokens import RefreshRefused, jwt_issue, jwt_refresh
 from ctm_integration.api.envelope import EnvelopeSerializer, success
 from ctm_integration.api.errors import ApiError
 
@@ -26,6 +29,12 @@ class InvalidRefreshToken(ApiError):
     status_code = status.HTTP_401_UNAUTHORIZED
     default_detail = "The refresh token is invalid or expired."
     default_code = "INVALID_TOKEN"
+
+
+class TooManyLoginAttempts(ApiError):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = "Too many failed logins: try again later."
+    default_code = "TOO_MANY_LOGIN_ATTEMPTS"
 
 
 class TokenObtainSerializer(serializers.Serializer):
@@ -46,14 +55,18 @@ class TokenObtainView(APIView):
     def post(self, request: Request) -> Response:
         payload = TokenObtainSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        user = get_user_model().objects.filter(email__iexact=payload.validated_data["email"], is_active=True).first()
-        if user is None or not user.check_password(payload.validated_data["password"]):
+        credentials = {"email": payload.validated_data["email"], "password": payload.validated_data["password"]}
+        user = authenticate(request=request, **credentials)
+        if getattr(request, "axes_locked_out", False):
+            seconds = lockout_seconds_left(request=request, credentials=credentials)
+            raise TooManyLoginAttempts(lockout_message(seconds), headers={"Retry-After": str(seconds)})
+        if user is None:
             raise InvalidLogin()
-        refresh = RefreshToken.for_user(user)
+        login_succeeded(request=request, user=user, credentials=credentials)
         accounts = [
             {"id": str(m.account_id), "name": m.account.name, "role": m.role} for m in memberships_for_user(user=user)
         ]
-        return success({"access": str(refresh.access_token), "refresh": str(refresh), "accounts": accounts})
+        return success({**jwt_issue(user=user), "accounts": accounts})
 
 
 class TokenRefreshView(APIView):
@@ -65,9 +78,7 @@ class TokenRefreshView(APIView):
     def post(self, request: Request) -> Response:
         payload = TokenRefreshInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        refresher = TokenRefreshSerializer(data=payload.validated_data)
         try:
-            refresher.is_valid(raise_exception=True)
-        except TokenError:
+            return success(jwt_refresh(refresh=payload.validated_data["refresh"]))
+        except RefreshRefused:
             raise InvalidRefreshToken() from None
-        return success(refresher.validated_data)

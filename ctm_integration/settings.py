@@ -4,6 +4,7 @@ With no environment at all the service runs in development mode on SQLite and an
 filesystem broker; `DJANGO_ENV=production` makes every secret mandatory.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -59,8 +60,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
     "django_celery_beat",
     "encrypted_model_fields",
     "django_ratelimit",
@@ -71,6 +75,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files (admin, API docs) in production too
     "ctm_integration.api.middleware.ApiErrorEnvelopeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -78,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns an admin login refused by django-axes into the lockout page (the API answers its own 429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ctm_integration.urls"
@@ -106,6 +113,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username + IP before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",  # the admin: username + password
+    "accounts.backends.EmailBackend",  # the API: email + password
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -118,12 +132,24 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Static files (admin, API docs) are served by WhiteNoise: in production the files `collectstatic` put in
+# STATIC_ROOT, with content-hashed names (cached for ever) and compressed copies; in development straight
+# from the installed packages.
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+if IS_PRODUCTION:
+    STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+else:
+    STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(LOCAL_DIR / "staticfiles")))
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+    WHITENOISE_USE_FINDERS = True
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.AccessTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -134,14 +160,43 @@ REST_FRAMEWORK = {
 }
 SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
-    "UPDATE_LAST_LOGIN": True,
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=5)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=1)),
+    # A refresh answers a new refresh token and the used one is blacklisted: each works once.
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
 }
+
+# --- Login lockout (django-axes): per username + client IP, on the API token view and the admin login ----
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "accounts.login_lockout.login_name"
+AXES_LOCKOUT_CALLABLE = "accounts.login_lockout.admin_lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lockout are refused without counting, so Retry-After stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
+AXES_CLIENT_IP_CALLABLE = "ctm_integration.client_ip.client_ip"
+# Behind N proxies that each append to CLIENT_IP_HEADER, the client is the Nth address from its right
+# (0: REMOTE_ADDR, never a header). One definition for the login lockout and the webhook receivers.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="X-Forwarded-For")
+# An unreachable database or broker answers 503 STORAGE_UNAVAILABLE with this Retry-After (seconds).
+STORAGE_UNAVAILABLE_RETRY_AFTER = env.int("STORAGE_UNAVAILABLE_RETRY_AFTER", default=30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "CTM integration service",
     "DESCRIPTION": "Connects accounts to CallTrackingMetrics: credentials, campaigns, calls, webhooks.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc from the installed drf-spectacular-sidecar, through our static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},  # no badge from validator.swagger.io
 }
+# Schema and docs for anyone, or only for a JWT or a staff session (ctm_integration/api/docs.py).
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=not IS_PRODUCTION)
 
 # --- CallTrackingMetrics ------------------------------------------------------------------------
 CTM_API_BASE_URL = env.str("CTM_API_BASE_URL", default="https://api.calltrackingmetrics.com/api/v1")
@@ -201,12 +256,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
-# --- Production hardening -------------------------------------------------------------------------
-if IS_PRODUCTION:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# --- HTTPS: on by default in production (`manage.py check --deploy` finds nothing), all of it from the env ------
+# Behind a TLS-terminating proxy, SECURE_PROXY_SSL_HEADER names the header it sets to "https" (empty: none).
+_proxy_ssl_header = env.str("SECURE_PROXY_SSL_HEADER", default="X-Forwarded-Proto" if IS_PRODUCTION else "")
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.strip().upper().replace("-", "_"), "https") if _proxy_ssl_header.strip() else None
+)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=IS_PRODUCTION)
+# Load balancers probe health endpoints over plain HTTP (none exists yet; the exemption is ready for them).
+SECURE_REDIRECT_EXEMPT = env.list("SECURE_REDIRECT_EXEMPT", default=[r"^healthz?(/|$)"])
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if IS_PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=IS_PRODUCTION)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=IS_PRODUCTION)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=IS_PRODUCTION)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # --- Call sync ------------------------------------------------------------------------------------
 CTM_SYNC_INITIAL_DAYS = env.int("CTM_SYNC_INITIAL_DAYS", default=30)
@@ -255,9 +318,6 @@ WEBHOOK_DEDUPE_DAYS = env.int("WEBHOOK_DEDUPE_DAYS", default=8)
 WEBHOOK_RETENTION_DAYS = max(env.int("WEBHOOK_RETENTION_DAYS", default=30), WEBHOOK_DEDUPE_DAYS)
 WEBHOOK_REJECTED_RETENTION_DAYS = env.int("WEBHOOK_REJECTED_RETENTION_DAYS", default=7)  # invalid and unmatched
 WEBHOOK_REJECTION_RATE = env.str("WEBHOOK_REJECTION_RATE", default="60/m")  # per client IP and per endpoint
-# The client address: REMOTE_ADDR unless a trusted proxy says otherwise (e.g. X-Forwarded-For, 1 proxy).
-CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=100)  # deliveries processed per transaction
 WEBHOOK_DRAIN_GATE_SECONDS = env.int("WEBHOOK_DRAIN_GATE_SECONDS", default=10)
 WEBHOOK_LOOKUP_CACHE_SECONDS = env.int("WEBHOOK_LOOKUP_CACHE_SECONDS", default=30)  # endpoint + secrets
@@ -291,3 +351,4 @@ CELERY_BEAT_SCHEDULE["notification-sweep"] = {
     "task": "notifications.tasks.notification_deliveries_sweep",
     "schedule": 60,
 }
+CELERY_BEAT_SCHEDULE["jwt-flush-expired"] = {"task": "accounts.tasks.jwt_tokens_flush_expired", "schedule": 24 * 3600}

@@ -127,13 +127,12 @@ class DevicesView(APIView):
 
     @extend_schema(request=DeviceSerializer, summary="Register a device for push notifications")
     def post(self, request: Request) -> Response:
+        """201 whether the token is new, yours already, or moved from whoever used the device before:
+        the answer never tells whether a token was known."""
         payload = DeviceSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        device, created = device_register(user=request.user, **payload.validated_data)
-        return success(
-            {"token": device.token, "platform": device.platform},
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        device = device_register(user=request.user, **payload.validated_data)
+        return success({"token": device.token, "platform": device.platform}, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DeviceSerializer, summary="Remove a device")
     def delete(self, request: Request) -> Response:

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from ctm_integration.api.envelope import error_body
 from ctm_integration.api.errors import ApiError
+from ctm_integration.api.outages import is_outage, outage_body, outage_headers
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,10 @@ def envelope_exception_handler(exc: Exception, context: dict) -> Response | None
         # A model's own validation (full_clean in a service) is the caller's error, not a crash.
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
 
+    if is_outage(exc):
+        # The database or the broker is unreachable: the caller should retry, and we should know.
+        logger.error("Storage unavailable in %s", context.get("view").__class__.__name__, exc_info=exc)
+        return Response(outage_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE, headers=outage_headers())
     if not isinstance(exc, exceptions.APIException):
         # Unexpected: log it with its traceback and answer a 500 envelope (never the exception text).
         logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)

@@ -5,8 +5,7 @@ from http import HTTPStatus
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from ctm_integration.api.envelope import error_body
-
-API_PREFIXES = ("/v1/",)
+from ctm_integration.api.outages import API_PREFIXES
 
 
 class ApiErrorEnvelopeMiddleware:

@@ -27,11 +27,12 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import Account
 from ctm_integration.api.envelope import error_body
+from ctm_integration.client_ip import client_ip
 from integrations.models import WebhookDelivery, WebhookEndpoint
 from integrations.tasks import webhook_drain_request
 from integrations.untrusted import storable_text
 from integrations.webhooks.health import webhook_failing_check
-from integrations.webhooks.rejection_limits import client_ip, rejection_count
+from integrations.webhooks.rejection_limits import rejection_count
 
 logger = logging.getLogger(__name__)
 

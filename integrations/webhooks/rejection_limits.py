@@ -7,34 +7,14 @@ cache: Redis when REDIS_URL is set (one counter for every process), the process'
 If Redis fails, rejections are not limited for a while (each stored row is small) rather than slowed.
 """
 
-import ipaddress
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 
+from ctm_integration.client_ip import client_ip
 from integrations.webhooks.redis_breaker import redis_breaker
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The client's address as the deployment's trusted proxy reports it.
-
-    By default the socket's peer (REMOTE_ADDR): headers can be forged by anyone. Behind a proxy,
-    `CLIENT_IP_HEADER` names the header it sets (e.g. X-Forwarded-For) and `TRUSTED_PROXY_COUNT`
-    how many proxies append to it: the address that many entries from the right is the client's.
-    """
-    header = settings.CLIENT_IP_HEADER
-    if header:
-        forwarded = [part.strip() for part in request.headers.get(header, "").split(",") if part.strip()]
-        hops = max(settings.TRUSTED_PROXY_COUNT, 1)
-        candidate = forwarded[-hops] if len(forwarded) >= hops else ""
-    else:
-        candidate = request.META.get("REMOTE_ADDR", "")
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)

@@ -276,12 +276,36 @@ def test_devices_register_and_remove(account):
         client.post("/v1/notifications/devices", {"token": "abc", "platform": "ios"}, format="json").status_code == 201
     )
     assert (
-        client.post("/v1/notifications/devices", {"token": "abc", "platform": "ios"}, format="json").status_code == 200
-    )
+        client.post("/v1/notifications/devices", {"token": "abc", "platform": "ios"}, format="json").status_code == 201
+    )  # registering again is the same answer: it says nothing about what was there
     assert client.post("/v1/notifications/devices", {"platform": "fax"}, format="json").status_code == 400
     assert client.delete("/v1/notifications/devices", {"token": "abc"}, format="json").status_code == 200
     assert client.delete("/v1/notifications/devices", {"token": "abc"}, format="json").status_code == 404
     assert not Device.objects.exists()
+
+
+@responses.activate
+def test_a_token_signed_in_by_someone_else_moves_to_them_quietly_and_stops_getting_the_old_owners_push(
+    make_account, fcm_credentials
+):
+    before, after = make_account("Before"), make_account("After")
+    register_device(before, "shared-phone")
+    (pending,) = record(before)  # queued for the previous owner while they were signed in
+
+    answer = api_client_for(owner_of(after)).post(
+        "/v1/notifications/devices", {"token": "shared-phone", "platform": "android"}, format="json"
+    )
+    assert answer.status_code == 201  # as for a new token: nothing tells the caller it existed
+    assert answer.json()["data"] == {"token": "shared-phone", "platform": "android"}
+
+    responses.add(responses.POST, TOKEN_URL, json={"access_token": "t", "expires_in": 3600, "token_type": "Bearer"})
+    send = responses.add(responses.POST, FCM_SEND, json={"name": "projects/p/messages/1"})
+    assert notification_delivery_send(delivery_id=delivery(pending, "push").pk) == "skipped"
+    assert send.call_count == 0
+
+    (theirs,) = record(after)
+    assert notification_delivery_send(delivery_id=delivery(theirs, "push").pk) == "sent"
+    assert [json.loads(c.request.body)["message"]["token"] for c in send.calls] == ["shared-phone"]
 
 
 def test_webhook_failing_is_raised_once_when_deliveries_keep_failing(client, endpoint, account, settings):
