@@ -287,25 +287,17 @@ WEBHOOK_REDIS_BREAKER_SECONDS = env.float("WEBHOOK_REDIS_BREAKER_SECONDS", defau
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",  # what django-ratelimit supports (atomic INCR)
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "ctm",
-            "OPTIONS": {
-                "socket_connect_timeout": WEBHOOK_REDIS_TIMEOUT,
-                "socket_timeout": WEBHOOK_REDIS_TIMEOUT,
-            },
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": WEBHOOK_REDIS_TIMEOUT, "SOCKET_TIMEOUT": WEBHOOK_REDIS_TIMEOUT},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 RATELIMIT_USE_CACHE = "default"
-SILENCED_SYSTEM_CHECKS = [
-    # django-ratelimit knows django-redis, not Django's own RedisCache, whose incr is Redis' atomic INCR.
-    "django_ratelimit.W001",
-]
-if not REDIS_URL:
-    # Zero-configuration run: one web process, so its memory is the shared counter.
-    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
+# Zero-configuration run: one web process, so its memory is the shared counter.
+SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["django_ratelimit.E003"]
 
 # --- Webhooks -----------------------------------------------------------------------------------
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")  # how providers reach us; else the request's host

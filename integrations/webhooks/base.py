@@ -76,6 +76,12 @@ def _error(status: int, code: str, message: str, *, headers: dict[str, str] | No
     return JsonResponse(error_body(status=status, message=message, code=code), status=status, headers=headers)
 
 
+def _storage_unavailable() -> JsonResponse:
+    retry_after = str(settings.STORAGE_UNAVAILABLE_RETRY_AFTER)
+    message = "The delivery could not be stored; please retry."
+    return _error(503, "STORAGE_UNAVAILABLE", message, headers={"Retry-After": retry_after})
+
+
 class BodyRefused(Exception):
     def __init__(self, status: int, code: str, message: str):
         super().__init__(message)
@@ -134,7 +140,7 @@ class WebhookReceiverView(View):
             verdict = self.verdict(request, body, **kwargs)
         except DatabaseError:
             logger.exception("webhook %s: database unavailable while validating", self.provider)
-            return _error(503, "STORAGE_UNAVAILABLE", "The delivery could not be stored; please retry.")
+            return _storage_unavailable()
         except Exception:
             logger.exception("webhook %s: validation crashed", self.provider)
             crash = traceback.format_exc()
@@ -154,7 +160,7 @@ class WebhookReceiverView(View):
             delivery = self.store(request, body, verdict, crash=crash)
         except DatabaseError:
             logger.exception("webhook %s: could not store a delivery", self.provider)
-            return _error(503, "STORAGE_UNAVAILABLE", "The delivery could not be stored; please retry.")
+            return _storage_unavailable()
 
         if verdict.http_status >= 400:
             endpoint = verdict.endpoint

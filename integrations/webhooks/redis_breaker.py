@@ -15,12 +15,13 @@ from typing import TypeVar
 
 import redis
 from django.conf import settings
+from django_redis.exceptions import ConnectionInterrupted
 from kombu.exceptions import OperationalError as BrokerError
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-REDIS_ERRORS = (redis.exceptions.RedisError, BrokerError, OSError)
+REDIS_ERRORS = (redis.exceptions.RedisError, ConnectionInterrupted, BrokerError, OSError)
 
 
 class RedisBreaker:

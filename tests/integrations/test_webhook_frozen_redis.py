@@ -51,9 +51,9 @@ def use_redis(settings, url: str) -> None:
     settings.REDIS_URL = url
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": url,
-            "OPTIONS": {"socket_connect_timeout": 0.05, "socket_timeout": 0.05},
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.05, "SOCKET_TIMEOUT": 0.05},
         }
     }
     settings.WEBHOOK_REDIS_TIMEOUT = 0.05

@@ -148,6 +148,7 @@ def test_when_the_database_cannot_store_it_the_answer_is_503(client, endpoint):
         cursor.execute(f'ALTER TABLE "{table}" RENAME TO "{table}_away"')
     response = deliver(client, endpoint_url(endpoint), END)
     assert response.status_code == 503 and response.json()["code"] == "STORAGE_UNAVAILABLE"
+    assert response["Retry-After"] == "30"
 
 
 def test_disabled_campaigns_do_not_claim_deliveries(client, campaign):
