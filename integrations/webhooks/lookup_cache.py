@@ -3,10 +3,11 @@ tenant's signing secrets), kept honest by a shared generation number.
 
 Each entry lives at most WEBHOOK_LOOKUP_CACHE_SECONDS. On top of that, whatever changes those
 lookups (a disconnect, an endpoint disabled or registered, a key or signing secret saved) calls
-`lookups_changed()`, which bumps a generation counter in the shared cache (Redis in production):
-every process sees the new generation on its next delivery and recomputes at once, so a closed
-endpoint is closed everywhere immediately. If the shared cache is unavailable, the time limit
-alone applies (the Redis breaker keeps that from slowing anything down).
+`lookups_changed()`: this process forgets at once, and a generation counter in the shared cache
+(Redis in production) moves, which every other process reads at most once a second
+(GENERATION_READ_SECONDS, not once per delivery): a closed endpoint is closed everywhere within a
+second. If the shared cache is unavailable, the time limit alone applies (the Redis breaker keeps
+that from slowing anything down).
 """
 
 import time
@@ -23,14 +24,21 @@ from integrations.webhooks.redis_breaker import redis_breaker
 
 GENERATION_KEY = "webhooks:lookup-generation"
 MAX_ENTRIES = 10_000
+GENERATION_READ_SECONDS = 1.0
 UNKNOWN = None  # the generation when the shared cache cannot be read: the time limit alone applies
 _READ_IT = object()
 _entries: dict[Hashable, tuple[float, object, Any]] = {}
+_generation: list = [0.0, UNKNOWN]  # [read until (monotonic), the generation read]
 
 
 def lookup_generation() -> object:
-    """The shared generation now (None when the shared cache cannot be read)."""
-    return redis_breaker.call(lambda: cache.get(GENERATION_KEY, 0), fallback=UNKNOWN)
+    """The shared generation, read from the shared cache at most once a second per process
+    (UNKNOWN when it cannot be read)."""
+    now = time.monotonic()
+    if now >= _generation[0]:
+        _generation[1] = redis_breaker.call(lambda: cache.get(GENERATION_KEY, 0), fallback=UNKNOWN)
+        _generation[0] = now + GENERATION_READ_SECONDS
+    return _generation[1]
 
 
 def cached(key: Hashable, compute: Callable[[], Any], *, generation: object = _READ_IT) -> Any:
@@ -73,6 +81,7 @@ def _generation_bump() -> None:
 
 def clear() -> None:
     _entries.clear()
+    _generation[0] = 0.0
 
 
 @receiver(setting_changed)

@@ -1,4 +1,5 @@
-"""Deliveries sent with Transfer-Encoding: chunked, through gunicorn (the production server)."""
+"""The receivers under gunicorn (the production server, a process of its own): chunked bodies, and
+a global disconnect that reaches a process whose lookups are cached."""
 
 import http.client
 import json
@@ -7,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from integrations.models import WebhookDelivery
-from tests.conftest import endpoint_url, load_fixture
+from tests.conftest import WEBHOOK_LOGIN, WEBHOOK_SECRET, endpoint_url, load_fixture, wait_for
 from tests.webhook_helpers import ctm_headers, encode
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -28,18 +29,25 @@ def post_chunked(base_url: str, path: str, body: bytes, headers: dict[str, str])
     return answer
 
 
-def as_http_headers(meta: dict[str, str]) -> dict[str, str]:
+def signed(body: bytes) -> dict[str, str]:
+    meta = ctm_headers(body, secret=WEBHOOK_SECRET, username=WEBHOOK_LOGIN[0], password=WEBHOOK_LOGIN[1])
     return {name.removeprefix("HTTP_").replace("_", "-"): value for name, value in meta.items()}
+
+
+def post(base_url: str, path: str, body: bytes) -> tuple[int, dict]:
+    target = urlsplit(base_url)
+    conn = http.client.HTTPConnection(target.hostname, target.port, timeout=10)
+    conn.request("POST", path, body=body, headers={"Content-Type": "application/json", **signed(body)})
+    response = conn.getresponse()
+    answer = response.status, json.loads(response.read() or b"{}")
+    conn.close()
+    return answer
 
 
 def test_a_chunked_delivery_is_accepted_and_stored_whole(gunicorn_server, endpoint):
     base_url = gunicorn_server()
     body = encode(END)
-    headers = as_http_headers(
-        ctm_headers(
-            body, secret="SK-deadbeef-0987654321-topsecret", username="ctm-hook-user", password="ctm-hook-password"
-        )
-    )
+    headers = signed(body)
 
     status, answer = post_chunked(base_url, endpoint_url(endpoint), body, headers)
 
@@ -55,3 +63,14 @@ def test_a_chunked_body_is_still_capped(gunicorn_server, endpoint):
 
     assert (status, answer["code"]) == (413, "BODY_TOO_LARGE")
     assert not WebhookDelivery.objects.exists()
+
+
+def test_a_global_disconnect_closes_the_endpoint_in_a_server_process_that_had_it_cached(gunicorn_server, endpoint, api):
+    base_url = gunicorn_server()  # its lookups are cached for 30 s (WEBHOOK_LOOKUP_CACHE_SECONDS)
+    assert post(base_url, endpoint_url(endpoint), encode({**END, "id": 1}))[0] == 200
+
+    assert api.delete("/v1/e/calltrackingmetrics/auth?global=true").status_code == 200
+
+    # this process bumped the shared generation; the server reads it within a second, not 30
+    closed = wait_for(lambda: post(base_url, endpoint_url(endpoint), encode({**END, "id": 2}))[0] == 410, timeout=5)
+    assert closed
