@@ -191,6 +191,8 @@ class WebhookDeliveryAdmin(RedactedHeadersMixin, admin.ModelAdmin):
         "query_string",
         "headers_redacted",
         "body_text",
+        "body_size",
+        "body_sha256",
         "valid",
         "status",
         "error_code",
@@ -208,7 +210,11 @@ class WebhookDeliveryAdmin(RedactedHeadersMixin, admin.ModelAdmin):
 
     @admin.display(description="body")
     def body_text(self, obj: WebhookDelivery) -> str:
-        return bytes(obj.body).decode("utf-8", errors="replace")
+        text = bytes(obj.body).decode("utf-8", errors="replace")
+        kept = len(bytes(obj.body))
+        if obj.body_size > kept:
+            text += f"\n\n[rejected delivery: only the first {kept} of {obj.body_size} bytes were kept]"
+        return text
 
     @admin.display(description="calls")
     def resulting_calls(self, obj: WebhookDelivery) -> str:

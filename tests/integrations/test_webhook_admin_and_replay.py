@@ -37,6 +37,17 @@ def test_delivery_pages_redact_credentials_and_signatures(admin_client, client, 
     assert f">{delivery_id}<" in listing
 
 
+def test_a_rejected_deliverys_page_says_that_only_an_excerpt_was_kept(admin_client, client, endpoint):
+    body = encode({**END, "padding": "x" * 10_000})
+    deliver(client, endpoint_url(endpoint), body, secret="wrong")
+    delivery = WebhookDelivery.objects.get()
+
+    page = admin_client.get(f"/admin/integrations/webhookdelivery/{delivery.pk}/change/").content.decode()
+
+    assert f"only the first 4096 of {len(body)} bytes were kept" in page
+    assert delivery.body_sha256 in page
+
+
 def test_endpoint_pages_show_ctm_ids_and_last_delivery_but_not_the_login(admin_client, client, endpoint):
     endpoint.provider_webhook_ids = {"call.completed": "4711"}
     endpoint.save()
