@@ -27,6 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import Account
 from ctm_integration.api.envelope import error_body
+from ctm_integration.api.outages import outage_body, outage_headers
 from ctm_integration.client_ip import client_ip
 from integrations.models import WebhookDelivery, WebhookEndpoint
 from integrations.tasks import webhook_drain_request
@@ -77,9 +78,7 @@ def _error(status: int, code: str, message: str, *, headers: dict[str, str] | No
 
 
 def _storage_unavailable() -> JsonResponse:
-    retry_after = str(settings.STORAGE_UNAVAILABLE_RETRY_AFTER)
-    message = "The delivery could not be stored; please retry."
-    return _error(503, "STORAGE_UNAVAILABLE", message, headers={"Retry-After": retry_after})
+    return JsonResponse(outage_body(), status=503, headers=outage_headers())
 
 
 class BodyRefused(Exception):
