@@ -11,9 +11,12 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.models import Membership
 from accounts.selectors import memberships_for_user
-from ctm_integration.api.envelope import EnvelopeSerializer, success
+from ctm_integration.api.envelope import success
 from ctm_integration.api.errors import ApiError
+from ctm_integration.api.fields import StrictCharField
+from ctm_integration.api.schema import api_errors
 
 
 class InvalidLogin(ApiError):
@@ -28,21 +31,42 @@ class InvalidRefreshToken(ApiError):
     default_code = "INVALID_TOKEN"
 
 
+# The login lockout (django-axes) answers this, with Retry-After.
+TOO_MANY_LOGIN_ATTEMPTS = (429, "TOO_MANY_LOGIN_ATTEMPTS")
+
+
 class TokenObtainSerializer(serializers.Serializer):
     email = serializers.EmailField()
-    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+    password = StrictCharField(trim_whitespace=False, style={"input_type": "password"})
 
 
 class TokenRefreshInputSerializer(serializers.Serializer):
+    refresh = StrictCharField()
+
+
+class AccountMembershipSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField(help_text="Send as `Authorization: Bearer <access>`.")
     refresh = serializers.CharField()
+    accounts = AccountMembershipSerializer(many=True, help_text="Pick one with `X-Account-Id` if several.")
+
+
+class AccessTokenSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField(required=False, help_text="Only when refresh tokens are rotated.")
 
 
 class TokenObtainView(APIView):
-    serializer_class = EnvelopeSerializer
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=TokenObtainSerializer, auth=[])
+    @extend_schema(request=TokenObtainSerializer, responses=TokenPairSerializer, auth=[])
+    @api_errors(InvalidLogin, TOO_MANY_LOGIN_ATTEMPTS)
     def post(self, request: Request) -> Response:
         payload = TokenObtainSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -57,11 +81,11 @@ class TokenObtainView(APIView):
 
 
 class TokenRefreshView(APIView):
-    serializer_class = EnvelopeSerializer
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=TokenRefreshInputSerializer, auth=[])
+    @extend_schema(request=TokenRefreshInputSerializer, responses=AccessTokenSerializer, auth=[])
+    @api_errors(InvalidRefreshToken)
     def post(self, request: Request) -> Response:
         payload = TokenRefreshInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
