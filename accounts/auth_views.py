@@ -13,10 +13,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.login_lockout import lockout_message, lockout_seconds_left, login_succeeded
+from accounts.models import Membership
 from accounts.selectors import memberships_for_user
 from accounts.tokens import RefreshRefused, jwt_issue, jwt_refresh
-from ctm_integration.api.envelope import EnvelopeSerializer, success
+from ctm_integration.api.envelope import success
 from ctm_integration.api.errors import ApiError
+from ctm_integration.api.fields import StrictCharField
+from ctm_integration.api.schema import api_errors
 
 
 class InvalidLogin(ApiError):
@@ -32,6 +35,8 @@ class InvalidRefreshToken(ApiError):
 
 
 class TooManyLoginAttempts(ApiError):
+    """The login lockout (django-axes): answered with Retry-After."""
+
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     default_detail = "Too many failed logins: try again later."
     default_code = "TOO_MANY_LOGIN_ATTEMPTS"
@@ -39,19 +44,36 @@ class TooManyLoginAttempts(ApiError):
 
 class TokenObtainSerializer(serializers.Serializer):
     email = serializers.EmailField()
-    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+    password = StrictCharField(trim_whitespace=False, style={"input_type": "password"})
 
 
 class TokenRefreshInputSerializer(serializers.Serializer):
+    refresh = StrictCharField()
+
+
+class AccountMembershipSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField(help_text="Send as `Authorization: Bearer <access>`.")
     refresh = serializers.CharField()
+    accounts = AccountMembershipSerializer(many=True, help_text="Pick one with `X-Account-Id` if several.")
+
+
+class AccessTokenSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField(help_text="The next refresh token: the one just used no longer works.")
 
 
 class TokenObtainView(APIView):
-    serializer_class = EnvelopeSerializer
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=TokenObtainSerializer, auth=[])
+    @extend_schema(request=TokenObtainSerializer, responses=TokenPairSerializer, auth=[])
+    @api_errors(InvalidLogin, TooManyLoginAttempts)
     def post(self, request: Request) -> Response:
         payload = TokenObtainSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -70,11 +92,11 @@ class TokenObtainView(APIView):
 
 
 class TokenRefreshView(APIView):
-    serializer_class = EnvelopeSerializer
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=TokenRefreshInputSerializer, auth=[])
+    @extend_schema(request=TokenRefreshInputSerializer, responses=AccessTokenSerializer, auth=[])
+    @api_errors(InvalidRefreshToken)
     def post(self, request: Request) -> Response:
         payload = TokenRefreshInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

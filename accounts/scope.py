@@ -2,6 +2,8 @@
 
 import uuid
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
 from rest_framework.permissions import BasePermission
 
@@ -30,12 +32,14 @@ class AccountAccessDenied(ApiError):
 
 def membership_for_request(request) -> Membership:
     memberships = memberships_for_user(user=request.user)
-    raw = request.headers.get(ACCOUNT_HEADER, "").strip()
-    if raw:
+    raw = request.headers.get(ACCOUNT_HEADER)
+    if raw is not None:  # sent, even empty: it must be a UUID, written the usual way
         try:
             account_id = uuid.UUID(raw)
         except ValueError:
             raise InvalidAccountId() from None
+        if str(account_id) != raw.strip().lower():
+            raise InvalidAccountId()
         membership = memberships.filter(account_id=account_id).first()
         if membership is None:
             raise AccountAccessDenied()
@@ -50,6 +54,17 @@ def membership_for_request(request) -> Membership:
 
 class IsAccountMember(BasePermission):
     """Authenticated, and a member of the account the request acts for (sets `request.account`)."""
+
+    # What the API schema shows for every view this permission guards (see ctm_integration.api.schema).
+    schema_parameters = [
+        OpenApiParameter(
+            ACCOUNT_HEADER,
+            OpenApiTypes.UUID,
+            OpenApiParameter.HEADER,
+            description="The account to act for; needed when you belong to several.",
+        )
+    ]
+    api_errors = (AccountIdRequired, InvalidAccountId, AccountAccessDenied, (403, "NO_ACCOUNT"))
 
     def has_permission(self, request, view) -> bool:
         if not (request.user and request.user.is_authenticated):

@@ -78,10 +78,25 @@ def gunicorn_start(port: int, *, workers: int = 2, threads: int = 8, env: dict |
     raise SystemExit("gunicorn did not start")
 
 
-def ctm_sign(*, secret: str, timestamp: str, body: bytes) -> str:
-    """CTM's X-CTM-Signature, written here independently of the product: base64(HMAC-SHA1(secret, time + body))."""
-    import base64
-    import hashlib
-    import hmac
+def bench_endpoint(*, name: str, secret: str, login: tuple[str, str]):
+    """A fresh account `name` with CTM credentials (API secret `secret`), a campaign tracking
+    +15559876543 in CTM account 25001, and a webhook endpoint with the Basic-auth `login`."""
+    from accounts.models import Account
+    from accounts.services import account_create
+    from integrations.models import Campaign, Key, WebhookEndpoint
 
-    return base64.b64encode(hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha1).digest()).decode()
+    Account.objects.filter(name=name).delete()
+    account = account_create(name=name, owner_email=f"{name}@bench.example", owner_password="Bench-pass-123")
+    key = Key.objects.create(account=account, username="bench", password="bench", access_key="bench", secret=secret)
+    campaign = Campaign.objects.create(
+        account=account, name="Bench", key=key, ctm_account_id="25001", tracking_numbers=["+15559876543"]
+    )
+    return WebhookEndpoint.objects.create(
+        account=account,
+        key=key,
+        campaign=campaign,
+        provider_account_id="25001",
+        events=["call.completed"],
+        basic_username=login[0],
+        basic_password=login[1],
+    )

@@ -152,8 +152,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.AccessTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": ["ctm_integration.api.parsers.SafeJSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "ctm_integration.api.schema.EnvelopeAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "ctm_integration.api.exceptions.envelope_exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -186,7 +186,13 @@ CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="X-Forwarded-For")
 STORAGE_UNAVAILABLE_RETRY_AFTER = env.int("STORAGE_UNAVAILABLE_RETRY_AFTER", default=30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "CTM integration service",
-    "DESCRIPTION": "Connects accounts to CallTrackingMetrics: credentials, campaigns, calls, webhooks.",
+    "DESCRIPTION": (
+        "Connects accounts to CallTrackingMetrics: credentials, campaigns, calls, webhooks.\n\n"
+        "Every answer is an envelope: `{success: true, message, data}` (lists add `pagination`), or "
+        "`{success: false, errno, message, code}` (validation errors add `errors`). Each operation lists the "
+        "statuses it answers, with their codes. On any path, a method it does not have is a 405 and an "
+        "`Accept` header without JSON a 406."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI and ReDoc from the installed drf-spectacular-sidecar, through our static files: no CDN.
@@ -194,6 +200,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},  # no badge from validator.swagger.io
+    # Request bodies get their own components: what a client sends (no read-only fields, no blanks
+    # where blanks are refused) is not what it receives.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The envelope's `success` is `true` in answers and `false` in errors: two one-value enums.
+    "ENUM_NAME_OVERRIDES": {"SuccessTrueEnum": [(True, True)], "SuccessFalseEnum": [(False, False)]},
 }
 # Schema and docs for anyone, or only for a JWT or a staff session (ctm_integration/api/docs.py).
 API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=not IS_PRODUCTION)

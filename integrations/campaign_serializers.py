@@ -1,17 +1,33 @@
+from django.db import models
 from rest_framework import serializers
 
+from ctm_integration.api.fields import StrictCharField, StrictRegexField, StrictUUIDField
 from integrations.models import Campaign, Key
 from integrations.phone_numbers import to_e164
-from integrations.providers.ctm.serializers import validate_ctm_id
+from integrations.providers.ctm.serializers import CtmIdField
 from integrations.selectors import key_for_account
+
+# What `to_e164` reads as a number: 7 to 15 digits (the first not 0), with spaces, dots, dashes,
+# brackets and a leading `+` around them, e.g. "(555) 987-6543", "+1 555 987 6543", "15551230000".
+PHONE_NUMBER_INPUT = r"^ *\+?[ ().-]*[1-9](?:[ ().-]*[0-9]){6,14}[ ().-]*$"
 
 
 class CampaignSerializer(serializers.ModelSerializer):
-    token = serializers.CharField(
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+    }
+
+    token = StrictUUIDField(
         source="key", required=False, allow_null=True, help_text="The CTM credentials (key id) it uses."
     )
-    ctm_account_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    tracking_numbers = serializers.ListField(child=serializers.CharField(max_length=32), required=False, max_length=500)
+    ctm_account_id = CtmIdField(required=False, allow_blank=True)
+    tracking_numbers = serializers.ListField(
+        child=StrictRegexField(PHONE_NUMBER_INPUT, max_length=32),
+        required=False,
+        max_length=500,
+        help_text="Phone numbers, stored as E.164 (+15559876543).",
+    )
 
     class Meta:
         model = Campaign
@@ -33,24 +49,13 @@ class CampaignSerializer(serializers.ModelSerializer):
         data["token"] = str(instance.key_id) if instance.key_id else None
         return data
 
-    def validate_token(self, value: str | None) -> Key | None:
-        if not value:
+    def validate_token(self, value) -> Key | None:
+        if value is None:
             return None
         try:
             return key_for_account(account=self.context["account"], key_id=value)
         except Key.DoesNotExist:
             raise serializers.ValidationError("No CTM credentials with that token in this account.") from None
 
-    def validate_ctm_account_id(self, value: str) -> str:
-        return validate_ctm_id(value) if value else ""
-
     def validate_tracking_numbers(self, values: list[str]) -> list[str]:
-        numbers, errors = [], []
-        for raw in values:
-            try:
-                numbers.append(to_e164(raw))
-            except ValueError as exc:
-                errors.append(str(exc))
-        if errors:
-            raise serializers.ValidationError(errors)
-        return sorted(set(numbers))
+        return sorted({to_e164(raw) for raw in values})

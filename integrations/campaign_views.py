@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from accounts.scope import AccountScopedMixin
 from ctm_integration.api.envelope import success
 from ctm_integration.api.pagination import EnvelopePagination
+from ctm_integration.api.schema import envelope
 from integrations.campaign_serializers import CampaignSerializer
 from integrations.models import Campaign
 from integrations.selectors import campaigns_for_account
@@ -26,7 +27,7 @@ class CampaignFilter(filters.FilterSet):
     create=extend_schema(summary="Create a campaign"),
     retrieve=extend_schema(summary="Get a campaign"),
     partial_update=extend_schema(summary="Change a campaign"),
-    destroy=extend_schema(summary="Delete a campaign"),
+    destroy=extend_schema(summary="Delete a campaign", responses={200: envelope(None)}),
 )
 class CampaignViewSet(
     AccountScopedMixin,
@@ -34,6 +35,8 @@ class CampaignViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
+    """Campaigns of the account: what calls are attributed to."""
+
     serializer_class = CampaignSerializer
     pagination_class = EnvelopePagination
     filterset_class = CampaignFilter

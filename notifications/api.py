@@ -10,9 +10,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ctm_integration.api.envelope import EnvelopeSerializer, success
+from ctm_integration.api.envelope import success
 from ctm_integration.api.errors import NotFound
+from ctm_integration.api.fields import StrictBooleanField, StrictCharField
 from ctm_integration.api.pagination import EnvelopePagination
+from ctm_integration.api.schema import api_errors
+from ctm_integration.api.serializers import ClosedSerializer
 from notifications.messages import render
 from notifications.models import Channel, Device, Event, Notification
 from notifications.preferences import preference_matrix, preferences_update
@@ -54,6 +57,7 @@ class NotificationReadView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses=NotificationSerializer, summary="Mark one notification read")
+    @api_errors((404, "NOTIFICATION_NOT_FOUND"))
     def post(self, request: Request, notification_id: int) -> Response:
         notification = Notification.objects.filter(recipient=request.user, pk=notification_id).first()
         if notification is None:
@@ -64,81 +68,115 @@ class NotificationReadView(APIView):
         return success(NotificationSerializer(notification).data)
 
 
+class MarkedReadSerializer(serializers.Serializer):
+    marked_read = serializers.IntegerField(help_text="How many were unread.")
+
+
 class NotificationReadAllView(APIView):
     permission_classes = [IsAuthenticated]
-    serializer_class = EnvelopeSerializer
 
-    @extend_schema(request=None, summary="Mark every notification read")
+    @extend_schema(request=None, responses=MarkedReadSerializer, summary="Mark every notification read")
     def post(self, request: Request) -> Response:
         count = Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
         return success({"marked_read": count})
 
 
-class PreferencesSerializer(serializers.Serializer):
+class ChannelSwitchesSerializer(ClosedSerializer):
+    """`{channel: true|false}` for one event; channels left out keep their setting."""
+
+    unknown_key_message = f"Unknown channel; one of {', '.join(Channel.values)}."
+
+    def get_fields(self) -> dict:
+        return {channel: StrictBooleanField(required=False) for channel in Channel.values}
+
+
+class PreferencesSerializer(ClosedSerializer):
     """`{event: {channel: bool}}`; events and channels left out keep their current setting."""
 
-    def to_internal_value(self, data):
-        if not isinstance(data, dict):
-            raise serializers.ValidationError({"non_field_errors": ["Expected {event: {channel: true|false}}."]})
-        errors, changes = {}, []
-        for event, channels in data.items():
-            if event not in Event.values:
-                errors[event] = [f"Unknown event; one of {', '.join(Event.values)}."]
-                continue
-            if not isinstance(channels, dict):
-                errors[event] = ["Expected {channel: true|false}."]
-                continue
-            for channel, enabled in channels.items():
-                if channel not in Channel.values or not isinstance(enabled, bool):
-                    errors[event] = [f"Channels are {', '.join(Channel.values)}, each true or false."]
-                    break
-                changes.append((event, channel, enabled))
-        if errors:
-            raise serializers.ValidationError(errors)
-        return changes
+    unknown_key_message = f"Unknown event; one of {', '.join(Event.values)}."
+
+    def get_fields(self) -> dict:
+        return {event: ChannelSwitchesSerializer(required=False) for event in Event.values}
+
+    @property
+    def changes(self) -> list[tuple[str, str, bool]]:
+        return [
+            (event, channel, enabled)
+            for event, channels in self.validated_data.items()
+            for channel, enabled in channels.items()
+        ]
+
+
+class ChannelMatrixSerializer(serializers.Serializer):
+    def get_fields(self) -> dict:
+        return {channel: serializers.BooleanField() for channel in Channel.values}
+
+
+class PreferenceMatrixSerializer(serializers.Serializer):
+    """Every event, and for each every channel: on or off."""
+
+    def get_fields(self) -> dict:
+        return {event: ChannelMatrixSerializer() for event in Event.values}
 
 
 class PreferencesView(APIView):
     permission_classes = [IsAuthenticated]
-    serializer_class = EnvelopeSerializer
 
-    @extend_schema(summary="Which events reach you on which channels")
+    @extend_schema(responses=PreferenceMatrixSerializer, summary="Which events reach you on which channels")
     def get(self, request: Request) -> Response:
         return success(preference_matrix(user=request.user))
 
-    @extend_schema(request=PreferencesSerializer, summary="Change some of them")
+    @extend_schema(request=PreferencesSerializer, responses=PreferenceMatrixSerializer, summary="Change some of them")
     def patch(self, request: Request) -> Response:
         payload = PreferencesSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        preferences_update(user=request.user, changes=payload.validated_data)
+        preferences_update(user=request.user, changes=payload.changes)
         return success(preference_matrix(user=request.user))
 
     put = patch
 
 
 class DeviceSerializer(serializers.Serializer):
-    token = serializers.CharField(max_length=512)
+    token = StrictCharField(max_length=512)
     platform = serializers.ChoiceField(choices=Device.Platform.choices, default=Device.Platform.ANDROID)
+
+
+class DeviceRemoveSerializer(serializers.Serializer):
+    token = StrictCharField(max_length=512)
+
+
+class DeviceRemovedSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    removed = serializers.BooleanField()
 
 
 class DevicesView(APIView):
     permission_classes = [IsAuthenticated]
-    serializer_class = EnvelopeSerializer
 
-    @extend_schema(request=DeviceSerializer, summary="Register a device for push notifications")
+    @extend_schema(
+        request=DeviceSerializer,
+        responses={201: DeviceSerializer},
+        summary="Register a device for push notifications (201, whether the token was known or not)",
+    )
     def post(self, request: Request) -> Response:
         """201 whether the token is new, yours already, or moved from whoever used the device before:
         the answer never tells whether a token was known."""
         payload = DeviceSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         device = device_register(user=request.user, **payload.validated_data)
-        return success({"token": device.token, "platform": device.platform}, status=status.HTTP_201_CREATED)
+        return success(DeviceSerializer(device).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=DeviceSerializer, summary="Remove a device")
+    @extend_schema(
+        parameters=[DeviceRemoveSerializer],
+        request=None,
+        responses={200: DeviceRemovedSerializer},
+        summary="Remove a device (its token in the query, or in a JSON body)",
+    )
+    @api_errors((400, "MALFORMED_REQUEST"), (404, "DEVICE_NOT_FOUND"), (415, "UNSUPPORTED_MEDIA_TYPE"))
     def delete(self, request: Request) -> Response:
-        token = str(request.data.get("token") or request.query_params.get("token") or "")
-        if not token:
-            raise serializers.ValidationError({"token": ["This field is required."]})
+        payload = DeviceRemoveSerializer(data=request.data or request.query_params)
+        payload.is_valid(raise_exception=True)
+        token = payload.validated_data["token"]
         if not device_remove(user=request.user, token=token):
             raise NotFound("No such device.", code="DEVICE_NOT_FOUND")
         return success({"token": token, "removed": True})

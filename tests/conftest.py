@@ -184,6 +184,12 @@ def celery_worker(transactional_db, settings):
     if connection.vendor != "postgresql":
         pytest.skip("the real-worker tests share the test database with another process: PostgreSQL only")
     yield start
+    stop_processes(processes)
+
+
+def stop_processes(processes) -> None:
+    import subprocess
+
     for process in processes:
         process.terminate()
         try:
@@ -246,12 +252,7 @@ def gunicorn_server(transactional_db, settings):
         raise RuntimeError("gunicorn did not start")
 
     yield start
-    for process in processes:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    stop_processes(processes)
 
 
 def wait_for(condition: Callable[[], bool], *, timeout: float = 60.0, interval: float = 0.2) -> bool:

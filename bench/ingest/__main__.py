@@ -14,11 +14,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from bench.common import ROOT, ensure_database, prepare_environment
+from bench.common import ROOT, bench_endpoint, ensure_database, gunicorn_start, prepare_environment
 
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
 os.environ.setdefault("WEBHOOK_TIMESTAMP_TOLERANCE", "3600")
@@ -29,26 +28,10 @@ LOGIN = ("bench-hook", "bench-hook-password")
 
 
 def setup_endpoint():
-    from accounts.models import Account
-    from accounts.services import account_create
-    from integrations.models import Campaign, Key, WebhookDelivery, WebhookEndpoint
+    from integrations.models import WebhookDelivery
 
     WebhookDelivery.objects.all().delete()
-    Account.objects.filter(name="bench-ingest").delete()
-    account = account_create(name="bench-ingest", owner_email="ingest@bench.example", owner_password="Bench-pass-123")
-    key = Key.objects.create(account=account, username="bench", password="bench", access_key="bench", secret=SECRET)
-    campaign = Campaign.objects.create(
-        account=account, name="Bench", key=key, ctm_account_id="25001", tracking_numbers=["+15559876543"]
-    )
-    return WebhookEndpoint.objects.create(
-        account=account,
-        key=key,
-        campaign=campaign,
-        provider_account_id="25001",
-        events=["call.completed"],
-        basic_username=LOGIN[0],
-        basic_password=LOGIN[1],
-    )
+    return bench_endpoint(name="bench-ingest", secret=SECRET, login=LOGIN)
 
 
 def write_requests(path: Path, *, endpoint_path: str, count: int, first_id: int) -> None:
@@ -83,44 +66,6 @@ def write_requests(path: Path, *, endpoint_path: str, count: int, first_id: int)
                 "X-CTM-Signature": ctm_sign(secret=SECRET, timestamp=ts, body=body.encode()),
             }
             handle.write(json.dumps({"path": endpoint_path, "headers": headers, "body": body}) + "\n")
-
-
-def start_server(port: int, workers: int, threads: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "ctm_integration.wsgi:application",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            str(workers),
-            "-k",
-            "gthread",
-            "--threads",
-            str(threads),
-            "--keep-alive",
-            "30",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "DB_CONN_MAX_AGE": "600"},
-    )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(
-                urllib.request.Request(
-                    f"http://127.0.0.1:{port}/v1/e/calltrackingmetrics/webhook/call-update", method="HEAD"
-                ),
-                timeout=1,
-            )
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
 
 
 def load(url: str, requests_file: Path, *, concurrency: int, duration: float, rate: float = 0.0) -> dict:
@@ -224,7 +169,7 @@ def main() -> None:
         f"gunicorn: {args.workers} workers x {args.threads} threads (gthread); load: {args.concurrency} "
         f"connections from a separate process; {args.duration:.0f} s per run; PostgreSQL + Redis"
     )
-    server = start_server(args.port, args.workers, args.threads)
+    server = gunicorn_start(args.port, workers=args.workers, threads=args.threads)
     try:
         load(base, workdir / "warmup.jsonl", concurrency=args.concurrency, duration=min(3.0, args.duration))
         ingest = load(base, workdir / "ingest.jsonl", concurrency=args.concurrency, duration=args.duration)

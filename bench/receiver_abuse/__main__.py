@@ -25,7 +25,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from bench.common import ROOT, ctm_sign, ensure_database, gunicorn_start, percentile, prepare_environment
+from bench.common import ROOT, bench_endpoint, ensure_database, gunicorn_start, percentile, prepare_environment
 
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
 os.environ.setdefault("WEBHOOK_TIMESTAMP_TOLERANCE", "3600")
@@ -116,30 +116,10 @@ def bench_lookup(count: int) -> None:
 # --- 2. genuine deliveries under a flood of unknown numbers ---------------------------------------
 
 
-def setup_endpoint():
-    from accounts.models import Account
-    from accounts.services import account_create
-    from integrations.models import Campaign, Key, WebhookEndpoint
-
-    Account.objects.filter(name="bench-abuse").delete()
-    account = account_create(name="bench-abuse", owner_email="abuse@bench.example", owner_password="Bench-pass-123")
-    key = Key.objects.create(account=account, username="bench", password="bench", access_key="bench", secret=SECRET)
-    campaign = Campaign.objects.create(
-        account=account, name="Bench", key=key, ctm_account_id="25001", tracking_numbers=["+15559876543"]
-    )
-    return WebhookEndpoint.objects.create(
-        account=account,
-        key=key,
-        campaign=campaign,
-        provider_account_id="25001",
-        events=["call.completed"],
-        basic_username=LOGIN[0],
-        basic_password=LOGIN[1],
-    )
-
-
 def genuine_request(path: str, n: int) -> tuple[bytes, dict[str, str]]:
     import base64
+
+    from integrations.providers.ctm.sandbox.server import ctm_sign  # CTM's side, not the receiver's check
 
     body = json.dumps(
         {
@@ -331,7 +311,9 @@ def main() -> None:
     import redis
 
     redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
-    endpoint_path = f"/v1/e/calltrackingmetrics/webhook/{setup_endpoint().pk}/"
+    endpoint_path = (
+        f"/v1/e/calltrackingmetrics/webhook/{bench_endpoint(name='bench-abuse', secret=SECRET, login=LOGIN).pk}/"
+    )
     workdir = Path(tempfile.mkdtemp(prefix="bench-abuse-"))
     server = gunicorn_start(args.port)
     try:

@@ -1,8 +1,8 @@
-"""The response envelope every API answer uses (DESIGN.md, "API contract")."""
+"""The response envelope every API answer uses (DESIGN.md, "API contract"); the API schema describes it
+in ctm_integration.api.schema."""
 
 from typing import Any
 
-from rest_framework import serializers
 from rest_framework import status as http_status
 from rest_framework.response import Response
 
@@ -15,11 +15,3 @@ def success(data: Any = None, *, status: int = http_status.HTTP_200_OK, **extra:
 def error_body(*, status: int, message: str, code: str, **extra: Any) -> dict[str, Any]:
     """`{"success": false, "errno": <status>, "message": ..., "code": ...}`."""
     return {"success": False, "errno": status, "message": message, "code": code, **extra}
-
-
-class EnvelopeSerializer(serializers.Serializer):
-    """The success envelope, as the API schema shows it where a view declares nothing more exact."""
-
-    success = serializers.BooleanField()
-    message = serializers.CharField()
-    data = serializers.JSONField()

@@ -40,6 +40,13 @@ def _first_message(detail: Any) -> str:
     return str(detail)
 
 
+def _by_field(detail: Any) -> dict:
+    """`errors` is always `{field: messages}`; errors about no one field are `non_field_errors`."""
+    return (
+        detail if isinstance(detail, dict) else {"non_field_errors": detail if isinstance(detail, list) else [detail]}
+    )
+
+
 def envelope_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -72,6 +79,6 @@ def envelope_exception_handler(exc: Exception, context: dict) -> Response | None
     else:
         code = next((c for klass, c in _CODES.items() if isinstance(exc, klass)), "ERROR")
         message = _first_message(exc.detail)
-        extra = {"errors": exc.detail} if isinstance(exc, exceptions.ValidationError) else {}
+        extra = {"errors": _by_field(exc.detail)} if isinstance(exc, exceptions.ValidationError) else {}
     body = error_body(status=exc.status_code, message=message, code=str(code).upper(), **extra)
     return Response(body, status=exc.status_code, headers=headers)

@@ -91,8 +91,9 @@ def test_an_account_the_user_is_not_a_member_of_is_refused(account, make_account
     assert response.json()["code"] == "ACCOUNT_ACCESS_DENIED"
 
 
-def test_a_malformed_account_header_is_400(account):
-    response = api_client_for(owner_of(account)).get("/v1/campaigns", HTTP_X_ACCOUNT_ID="42")
+@pytest.mark.parametrize("header", ["42", "", "{12345678-1234-5678-1234-567812345678}"])
+def test_a_malformed_account_header_is_400(account, header):
+    response = api_client_for(owner_of(account)).get("/v1/campaigns", HTTP_X_ACCOUNT_ID=header)
     assert response.status_code == 400 and response.json()["code"] == "INVALID_ACCOUNT_ID"
 
 

@@ -84,3 +84,19 @@ def test_put_is_405_in_the_envelope(api):
     response = api.put(f"/v1/campaigns/{campaign_id}", {"name": "x"}, format="json")
     assert response.status_code == 405
     assert response.json()["code"] == "METHOD_NOT_ALLOWED"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"name": 0}, "name"),  # a number is not a name (DRF would store "0")
+        ({"tracking_numbers": [5559876543]}, "tracking_numbers"),
+        ({"ctm_account_id": " 25001"}, "ctm_account_id"),  # the contract's pattern, exactly as sent
+    ],
+)
+def test_invalid_values_are_refused_and_nothing_is_stored(api, fields, field):
+    response = create(api, **fields)
+
+    assert response.status_code == 400 and response.json()["code"] == "VALIDATION_ERROR"
+    assert field in response.json()["errors"]
+    assert not Campaign.objects.exists()

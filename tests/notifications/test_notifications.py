@@ -308,6 +308,14 @@ def test_a_token_signed_in_by_someone_else_moves_to_them_quietly_and_stops_getti
     assert [json.loads(c.request.body)["message"]["token"] for c in send.calls] == ["shared-phone"]
 
 
+@pytest.mark.parametrize("body", [["5"], {"token": 5}, {"token": ["5"]}, "5"])
+def test_removing_a_device_with_a_body_that_is_not_a_token_is_a_400(account, body):
+    Device.objects.create(user=owner_of(account), token="5")
+    response = api_client_for(owner_of(account)).delete("/v1/notifications/devices", body, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "VALIDATION_ERROR"
+    assert Device.objects.filter(token="5").exists()
+
+
 def test_webhook_failing_is_raised_once_when_deliveries_keep_failing(client, endpoint, account, settings):
     from tests.conftest import deliver, endpoint_url, load_fixture
 

@@ -28,6 +28,17 @@ class CtmTimeoutError(ApiError):
     default_code = "CTM_TIMEOUT"
 
 
+# What a view that calls CTM can answer because of CTM (for `@api_errors(*CTM_ERRORS)`).
+CTM_ERRORS = (
+    (404, "CTM_NOT_FOUND"),
+    (400, "CTM_BAD_REQUEST"),
+    UpstreamError,
+    (502, "CTM_UNREACHABLE"),
+    CtmRateLimitedError,
+    CtmTimeoutError,
+)
+
+
 def api_error_for(exc: CtmError) -> ApiError:
     if isinstance(exc, CtmKeyInvalidated):
         return TokenInvalidated()

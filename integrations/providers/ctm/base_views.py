@@ -5,15 +5,19 @@ from typing import Any
 from rest_framework.views import APIView
 
 from accounts.scope import AccountScopedMixin
-from ctm_integration.api.envelope import EnvelopeSerializer
-from ctm_integration.api.errors import NotFound
+from ctm_integration.api.errors import NotFound, TokenInvalidated
 from integrations.models import Key
-from integrations.providers.ctm.api_errors import CtmErrorsMixin
+from integrations.providers.ctm.api_errors import CTM_ERRORS, CtmErrorsMixin
 from integrations.selectors import key_for_account
+
+# What `get_key` answers for a `tokenId` that is not one of the account's keys.
+TOKEN_NOT_FOUND = (404, "TOKEN_NOT_FOUND")
+# What a view answers that calls CTM with the key of its `tokenId` (an invalidated key is refused).
+CTM_KEY_ERRORS = (TOKEN_NOT_FOUND, TokenInvalidated, *CTM_ERRORS)
 
 
 class CtmView(CtmErrorsMixin, AccountScopedMixin, APIView):
-    serializer_class = EnvelopeSerializer  # what the API schema shows unless a method says more
+    """A CTM endpoint, for one account (every method declares its answer for the API schema)."""
 
     def get_key(self, key_id: str) -> Key:
         try:

@@ -7,17 +7,26 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ctm_integration.api.envelope import success
+from ctm_integration.api.schema import api_errors, envelope
 from integrations.call_selectors import CallScope, call_chart, call_summary, call_sync_state
 from integrations.events import CallEventKind
 from integrations.models import Provider
 from integrations.providers.ctm.access import ctm_session
-from integrations.providers.ctm.base_views import CtmView, ctm_pagination
+from integrations.providers.ctm.base_views import CTM_KEY_ERRORS, TOKEN_NOT_FOUND, CtmView, ctm_pagination
 from integrations.providers.ctm.normalize import CTM_DIAL_STATUSES, UnusableCallPayload, call_event
 from integrations.providers.ctm.query_serializers import (
     CallListQuerySerializer,
     ChartQuerySerializer,
     DateRangeSerializer,
     PageSerializer,
+)
+from integrations.providers.ctm.response_serializers import (
+    CallSerializer,
+    CallsMetaSerializer,
+    CallSummarySerializer,
+    ChartBucketSerializer,
+    ChartMetaSerializer,
+    CtmAccountSerializer,
 )
 
 
@@ -47,8 +56,12 @@ def call_representation(payload: dict[str, Any]) -> dict[str, Any] | None:
 
 class CtmAccountsView(CtmView):
     @extend_schema(
-        parameters=[PageSerializer], summary="The key's CTM accounts and sub-accounts", operation_id="ctm_accounts_list"
+        parameters=[PageSerializer],
+        responses=envelope(CtmAccountSerializer(many=True), paginated=True),
+        summary="The key's CTM accounts and sub-accounts",
+        operation_id="ctm_accounts_list",
     )
+    @api_errors(*CTM_KEY_ERRORS)
     def get(self, request: Request, token_id: str) -> Response:
         query = self.valid_query(PageSerializer)
         with ctm_session(key=self.get_key(token_id)) as ctm:
@@ -57,14 +70,20 @@ class CtmAccountsView(CtmView):
 
 
 class CtmAccountView(CtmView):
-    @extend_schema(summary="One CTM account")
+    @extend_schema(responses=CtmAccountSerializer, summary="One CTM account")
+    @api_errors(*CTM_KEY_ERRORS)
     def get(self, request: Request, token_id: str, ctm_account_id: str) -> Response:
         with ctm_session(key=self.get_key(token_id)) as ctm:
             return success(ctm.get_account(account_id=ctm_account_id))
 
 
 class CtmCallsView(CtmView):
-    @extend_schema(parameters=[CallListQuerySerializer], summary="Calls, fresh from CTM")
+    @extend_schema(
+        parameters=[CallListQuerySerializer],
+        responses=envelope(CallSerializer(many=True), paginated=True),
+        summary="Calls, fresh from CTM",
+    )
+    @api_errors(*CTM_KEY_ERRORS)
     def get(self, request: Request, token_id: str, ctm_account_id: str) -> Response:
         query = self.valid_query(CallListQuerySerializer)
         with ctm_session(key=self.get_key(token_id)) as ctm:
@@ -108,7 +127,12 @@ class LocalCallsView(CtmView):
 
 
 class CtmCallSummaryView(LocalCallsView):
-    @extend_schema(parameters=[DateRangeSerializer], summary="Call summary from the local store")
+    @extend_schema(
+        parameters=[DateRangeSerializer],
+        responses=envelope(CallSummarySerializer, meta=CallsMetaSerializer),
+        summary="Call summary from the local store",
+    )
+    @api_errors(TOKEN_NOT_FOUND)
     def get(self, request: Request, token_id: str, ctm_account_id: str) -> Response:
         query = self.valid_query(DateRangeSerializer, timezone=request.account.timezone)
         scope = self.scope(token_id, ctm_account_id, query)
@@ -116,7 +140,12 @@ class CtmCallSummaryView(LocalCallsView):
 
 
 class CtmCallChartView(LocalCallsView):
-    @extend_schema(parameters=[ChartQuerySerializer], summary="Zero-filled call timeline from the local store")
+    @extend_schema(
+        parameters=[ChartQuerySerializer],
+        responses=envelope(ChartBucketSerializer(many=True), meta=ChartMetaSerializer),
+        summary="Zero-filled call timeline from the local store",
+    )
+    @api_errors(TOKEN_NOT_FOUND)
     def get(self, request: Request, token_id: str, ctm_account_id: str) -> Response:
         query = self.valid_query(ChartQuerySerializer, timezone=request.account.timezone)
         scope = self.scope(token_id, ctm_account_id, query)

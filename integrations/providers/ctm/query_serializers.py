@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from django.utils import timezone
 from rest_framework import serializers
 
+from ctm_integration.api.fields import StrictCharField
 from integrations.call_selectors import MAX_HOURLY_DAYS, Interval
 from integrations.providers.ctm.client import MAX_PER_PAGE
 from integrations.providers.ctm.normalize import CTM_DIAL_STATUSES
@@ -22,8 +23,10 @@ class PageSerializer(serializers.Serializer):
 class DateRangeSerializer(serializers.Serializer):
     """`start_date` / `end_date` (YYYY-MM-DD, the account's local days); default: the last 30 days."""
 
-    start_date = serializers.DateField(required=False)
-    end_date = serializers.DateField(required=False)
+    start_date = serializers.DateField(
+        required=False, help_text=f"Default: {DEFAULT_RANGE_DAYS} days before end_date. At most {MAX_RANGE_DAYS} days."
+    )
+    end_date = serializers.DateField(required=False, help_text="Default: today. On or after start_date.")
 
     def validate(self, attrs: dict) -> dict:
         today = timezone.now().astimezone(zone(self.context["timezone"])).date()
@@ -37,7 +40,11 @@ class DateRangeSerializer(serializers.Serializer):
 
 
 class ChartQuerySerializer(DateRangeSerializer):
-    interval = serializers.ChoiceField(choices=[i.value for i in Interval], default=Interval.DAY.value)
+    interval = serializers.ChoiceField(
+        choices=[i.value for i in Interval],
+        default=Interval.DAY.value,
+        help_text=f"`hour` covers at most {MAX_HOURLY_DAYS} days.",
+    )
 
     def validate(self, attrs: dict) -> dict:
         attrs = super().validate(attrs)
@@ -51,11 +58,11 @@ class ChartQuerySerializer(DateRangeSerializer):
 
 class CallListQuerySerializer(PageSerializer):
     start_date = serializers.DateField(required=False)
-    end_date = serializers.DateField(required=False)
+    end_date = serializers.DateField(required=False, help_text="On or after start_date.")
     status = serializers.ChoiceField(choices=sorted(CTM_DIAL_STATUSES), required=False)
     direction = serializers.ChoiceField(choices=["inbound", "outbound"], required=False)
-    source = serializers.CharField(max_length=200, required=False)
-    search = serializers.CharField(max_length=100, required=False, help_text="Caller or tracking number, or text")
+    source = StrictCharField(max_length=200, required=False)
+    search = StrictCharField(max_length=100, required=False, help_text="Caller or tracking number, or text")
 
     def validate(self, attrs: dict) -> dict:
         if attrs.get("start_date") and attrs.get("end_date") and attrs["start_date"] > attrs["end_date"]:

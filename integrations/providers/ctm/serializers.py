@@ -1,22 +1,23 @@
-import re
-
 from rest_framework import serializers
 
+from ctm_integration.api.fields import StrictCharField, StrictRegexField
 from integrations.models import Key, UserConfig
 
-CTM_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+CTM_ID = r"^[A-Za-z0-9_-]{1,64}$"
 
 
-def validate_ctm_id(value: str) -> str:
-    value = value.strip()
-    if not CTM_ID.match(value):
-        raise serializers.ValidationError("Must be a CTM account id (letters, digits, '_' or '-').")
-    return value
+class CtmIdField(StrictRegexField):
+    """A CTM account id: letters, digits, '_' or '-' (what can never change a CTM URL)."""
+
+    default_error_messages = {"invalid": "Must be a CTM account id (letters, digits, '_' or '-')."}
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(CTM_ID, max_length=64, **kwargs)
 
 
 class ConnectSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=255)
-    password = serializers.CharField(max_length=255, trim_whitespace=False, style={"input_type": "password"})
+    username = StrictCharField(max_length=255)
+    password = StrictCharField(max_length=255, trim_whitespace=False, style={"input_type": "password"})
 
 
 class KeySerializer(serializers.ModelSerializer):
@@ -41,12 +42,12 @@ class KeySerializer(serializers.ModelSerializer):
 
 
 class ConfigInputSerializer(serializers.Serializer):
-    token = serializers.CharField(max_length=64)
-    account_id = serializers.CharField(max_length=64, validators=[validate_ctm_id])
-    subaccount_id = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True, default="")
+    token = StrictCharField(max_length=64, help_text="The key id of the CTM credentials to use (unknown: 404).")
+    account_id = CtmIdField()
+    subaccount_id = CtmIdField(required=False, allow_blank=True, allow_null=True, default="")
 
     def validate_subaccount_id(self, value: str | None) -> str:
-        return validate_ctm_id(value) if value else ""
+        return value or ""
 
 
 class ConfigSerializer(serializers.ModelSerializer):
@@ -58,6 +59,30 @@ class ConfigSerializer(serializers.ModelSerializer):
         model = UserConfig
         fields = ["token", "account_id", "subaccount_id", "created_at", "updated_at"]
         read_only_fields = fields
+
+
+class CtmAccountRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField(allow_null=True)
+
+
+class ConfigResultSerializer(ConfigSerializer):
+    ctm_account = CtmAccountRefSerializer(read_only=True, help_text="The CTM account, as CTM names it.")
+
+    class Meta(ConfigSerializer.Meta):
+        fields = [*ConfigSerializer.Meta.fields, "ctm_account"]
+        read_only_fields = fields
+
+
+class DisconnectResultSerializer(serializers.Serializer):
+    # `global` is a Python keyword: declared in get_fields, like DisconnectQuerySerializer's.
+    config_deleted = serializers.BooleanField()
+    credentials_deleted = serializers.IntegerField(help_text="How many credentials were removed.")
+    credentials_preserved = serializers.IntegerField(help_text="Kept because an active campaign uses them.")
+    campaigns_disabled = serializers.IntegerField()
+
+    def get_fields(self) -> dict:
+        return {"global": serializers.BooleanField(), **super().get_fields()}
 
 
 class DisconnectQuerySerializer(serializers.Serializer):

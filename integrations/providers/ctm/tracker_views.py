@@ -6,8 +6,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ctm_integration.api.envelope import success
+from ctm_integration.api.fields import StrictBooleanField, StrictCharField, StrictRegexField
+from ctm_integration.api.schema import api_errors, envelope
 from integrations.providers.ctm.access import ctm_session
-from integrations.providers.ctm.base_views import CtmView, ctm_pagination
+from integrations.providers.ctm.base_views import CTM_KEY_ERRORS, CtmView, ctm_pagination
+from integrations.providers.ctm.response_serializers import TrackerDeletedSerializer, TrackerSerializer
 from integrations.providers.ctm.trackers import (
     NumberPurchase,
     tracker_create,
@@ -26,9 +29,17 @@ class TrackerPageSerializer(serializers.Serializer):
 
 
 class BuyNumberSerializer(serializers.Serializer):
-    area_code = serializers.RegexField(r"^\d{3}$", required=False, help_text="US/CA area code, e.g. 919")
-    toll_free = serializers.BooleanField(default=False)
-    country_code = serializers.RegexField(r"^[A-Z]{2}$", default="US")
+    # An area code, unless a toll-free number is wanted (what `validate` checks, for the API schema).
+    schema_rules = {
+        "anyOf": [
+            {"required": ["area_code"]},
+            {"required": ["toll_free"], "properties": {"toll_free": {"type": "boolean", "enum": [True]}}},
+        ]
+    }
+
+    area_code = StrictRegexField(r"^[0-9]{3}$", required=False, help_text="US/CA area code, e.g. 919")
+    toll_free = StrictBooleanField(default=False)
+    country_code = StrictRegexField(r"^[A-Z]{2}$", default="US")
 
     def validate(self, attrs: dict) -> dict:
         if not attrs.get("toll_free") and not attrs.get("area_code"):
@@ -37,12 +48,12 @@ class BuyNumberSerializer(serializers.Serializer):
 
 
 class TrackerInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    referring_url = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    landing_url = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    online = serializers.BooleanField(required=False)
+    name = StrictCharField(max_length=100)
+    referring_url = StrictCharField(max_length=500, required=False, allow_blank=True)
+    landing_url = StrictCharField(max_length=500, required=False, allow_blank=True)
+    online = StrictBooleanField(required=False)
     number_ids = serializers.ListField(
-        child=serializers.RegexField(r"^[A-Za-z0-9_-]{1,64}$"), required=False, max_length=20, default=list
+        child=StrictRegexField(r"^[A-Za-z0-9_-]{1,64}$"), required=False, max_length=20, default=list
     )
 
 
@@ -60,15 +71,24 @@ def _source_fields(data: dict) -> dict:
 
 class CtmTrackersView(CtmView):
     @extend_schema(
-        parameters=[TrackerPageSerializer], summary="Trackers of a CTM account", operation_id="ctm_trackers_list"
+        parameters=[TrackerPageSerializer],
+        responses=envelope(TrackerSerializer(many=True), paginated=True),
+        summary="Trackers of a CTM account",
+        operation_id="ctm_trackers_list",
     )
+    @api_errors(*CTM_KEY_ERRORS)
     def get(self, request: Request, token_id: str, ctm_account_id: str) -> Response:
         query = self.valid_query(TrackerPageSerializer)
         with ctm_session(key=self.get_key(token_id)) as ctm:
             trackers, body = tracker_list(ctm=ctm, account_id=ctm_account_id, page=query["page"], limit=query["limit"])
         return success(trackers, pagination=ctm_pagination(body, **query))
 
-    @extend_schema(request=TrackerCreateSerializer, summary="Create a tracker (optionally buying a number)")
+    @extend_schema(
+        request=TrackerCreateSerializer,
+        responses={201: TrackerSerializer},
+        summary="Create a tracker (optionally buying a number)",
+    )
+    @api_errors((400, "NO_NUMBER_AVAILABLE"), *CTM_KEY_ERRORS)
     def post(self, request: Request, token_id: str, ctm_account_id: str) -> Response:
         payload = TrackerCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -83,12 +103,14 @@ class CtmTrackersView(CtmView):
 
 
 class CtmTrackerView(CtmView):
-    @extend_schema(summary="One tracker")
+    @extend_schema(responses=TrackerSerializer, summary="One tracker")
+    @api_errors(*CTM_KEY_ERRORS)
     def get(self, request: Request, token_id: str, ctm_account_id: str, tracker_id: str) -> Response:
         with ctm_session(key=self.get_key(token_id)) as ctm:
             return success(tracker_get(ctm=ctm, account_id=ctm_account_id, tracker_id=tracker_id))
 
-    @extend_schema(request=TrackerInputSerializer, summary="Update a tracker")
+    @extend_schema(request=TrackerInputSerializer, responses=TrackerSerializer, summary="Update a tracker")
+    @api_errors(*CTM_KEY_ERRORS)
     def put(self, request: Request, token_id: str, ctm_account_id: str, tracker_id: str) -> Response:
         payload = TrackerInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -107,7 +129,9 @@ class CtmTrackerView(CtmView):
         parameters=[OpenApiParameter("release_numbers", bool, description="Also release its tracking numbers")],
         summary="Delete a tracker",
         request=None,
+        responses={200: TrackerDeletedSerializer},
     )
+    @api_errors(*CTM_KEY_ERRORS)
     def delete(self, request: Request, token_id: str, ctm_account_id: str, tracker_id: str) -> Response:
         query = self.valid_query(TrackerDeleteQuerySerializer)
         with ctm_session(key=self.get_key(token_id)) as ctm:

@@ -6,15 +6,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ctm_integration.api.envelope import success
-from ctm_integration.api.errors import ApiError, NotFound
+from ctm_integration.api.errors import ApiError, InvalidCredentials, NotFound
+from ctm_integration.api.schema import api_errors
 from integrations.providers.ctm.access import ctm_session
-from integrations.providers.ctm.base_views import CtmView
+from integrations.providers.ctm.api_errors import CTM_ERRORS
+from integrations.providers.ctm.base_views import CTM_KEY_ERRORS, CtmView
 from integrations.providers.ctm.disconnect import ctm_disconnect
 from integrations.providers.ctm.serializers import (
     ConfigInputSerializer,
+    ConfigResultSerializer,
     ConfigSerializer,
     ConnectSerializer,
     DisconnectQuerySerializer,
+    DisconnectResultSerializer,
     KeySerializer,
 )
 from integrations.selectors import keys_for_account
@@ -26,7 +30,12 @@ class CtmAuthView(CtmView):
     def get(self, request: Request) -> Response:
         return success(KeySerializer(keys_for_account(account=request.account), many=True).data)
 
-    @extend_schema(request=ConnectSerializer, responses=KeySerializer, summary="Connect CTM credentials")
+    @extend_schema(
+        request=ConnectSerializer,
+        responses={201: KeySerializer, 200: KeySerializer},
+        summary="Connect CTM credentials (201; 200 when the same CTM login is connected again)",
+    )
+    @api_errors(InvalidCredentials, *CTM_ERRORS)
     def post(self, request: Request) -> Response:
         payload = ConnectSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -40,7 +49,9 @@ class CtmAuthView(CtmView):
         parameters=[OpenApiParameter("global", bool, description="Also disable campaigns and remove credentials")],
         summary="Disconnect CTM (credentials preserved while active campaigns use them)",
         request=None,
+        responses={200: DisconnectResultSerializer},
     )
+    @api_errors((404, "NOT_CONNECTED"))
     def delete(self, request: Request) -> Response:
         query = DisconnectQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -61,7 +72,8 @@ class CtmAuthView(CtmView):
 
 
 class CtmConfigView(CtmView):
-    @extend_schema(request=ConfigInputSerializer, responses=ConfigSerializer, summary="Choose the CTM account")
+    @extend_schema(request=ConfigInputSerializer, responses=ConfigResultSerializer, summary="Choose the CTM account")
+    @api_errors((400, "SUBACCOUNT_MISMATCH"), *CTM_KEY_ERRORS)
     def post(self, request: Request) -> Response:
         payload = ConfigInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

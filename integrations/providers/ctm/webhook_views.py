@@ -8,10 +8,13 @@ from rest_framework.response import Response
 
 from ctm_integration.api.envelope import success
 from ctm_integration.api.errors import NotFound
+from ctm_integration.api.fields import StrictUUIDField
+from ctm_integration.api.schema import api_errors
 from integrations.models import Campaign, WebhookEndpoint
-from integrations.providers.ctm.base_views import CtmView
+from integrations.providers.ctm.base_views import CTM_KEY_ERRORS, TOKEN_NOT_FOUND, CtmView
 from integrations.providers.ctm.normalize import WEBHOOK_EVENTS
-from integrations.providers.ctm.serializers import validate_ctm_id
+from integrations.providers.ctm.response_serializers import WebhookSerializer
+from integrations.providers.ctm.serializers import CtmIdField
 from integrations.providers.ctm.webhook_registration import (
     endpoint_url,
     webhook_endpoint_register,
@@ -21,8 +24,8 @@ from integrations.selectors import campaigns_for_account, webhook_endpoints_for_
 
 
 class WebhookCreateSerializer(serializers.Serializer):
-    campaign_id = serializers.UUIDField()
-    calltracking_account_id = serializers.CharField(max_length=64, validators=[validate_ctm_id])
+    campaign_id = StrictUUIDField()
+    calltracking_account_id = CtmIdField()
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=[e.value for e in WEBHOOK_EVENTS]),
         min_length=1,
@@ -59,13 +62,19 @@ class WebhookViewMixin:
 
 
 class CtmWebhooksView(WebhookViewMixin, CtmView):
-    @extend_schema(summary="The account's CTM webhooks")
+    @extend_schema(responses=WebhookSerializer(many=True), summary="The account's CTM webhooks")
+    @api_errors(TOKEN_NOT_FOUND)
     def get(self, request: Request, token_id: str) -> Response:
         key = self.get_key(token_id)
         endpoints = webhook_endpoints_for_account(account=request.account).filter(key=key)
         return success([webhook_representation(e, base_url=self.base_url()) for e in endpoints])
 
-    @extend_schema(request=WebhookCreateSerializer, summary="Register a CTM webhook for a campaign")
+    @extend_schema(
+        request=WebhookCreateSerializer,
+        responses={201: WebhookSerializer},
+        summary="Register a CTM webhook for a campaign",
+    )
+    @api_errors(*CTM_KEY_ERRORS)
     def post(self, request: Request, token_id: str) -> Response:
         payload = WebhookCreateSerializer(data=request.data, context={"account": request.account})
         payload.is_valid(raise_exception=True)
@@ -81,7 +90,8 @@ class CtmWebhooksView(WebhookViewMixin, CtmView):
 
 
 class CtmWebhookRegistrationView(WebhookViewMixin, CtmView):
-    @extend_schema(summary="Delete a CTM webhook (at CTM too)", request=None)
+    @extend_schema(summary="Delete a CTM webhook (at CTM too)", request=None, responses={200: WebhookSerializer})
+    @api_errors((404, "WEBHOOK_NOT_FOUND"), *CTM_KEY_ERRORS)
     def delete(self, request: Request, token_id: str, webhook_id: str) -> Response:
         key = self.get_key(token_id)
         endpoint = (

@@ -486,9 +486,12 @@ class CtmSandbox:
             return 400, {"status": "error", "reason": "area_code must be 3 digits"}
         prefix = "888" if toll_free else area_code
         rng = random.Random(f"{self.world.seed}:{prefix}")
+        owned = {n["number"] for numbers in self.world.numbers.values() for n in numbers.values()}
         results = []
-        for _ in range(5):
+        while len(results) < 5:  # like CTM, only numbers nobody owns are offered
             e164 = f"+1{prefix}{rng.randint(2000000, 9999999)}"
+            if e164 in owned:
+                continue
             results.append(
                 {
                     "phone_number": e164,

@@ -1,0 +1,69 @@
+"""What the contract tests share: an account whose CTM is connected to the sandbox, with objects to hit."""
+
+from collections import Counter
+from dataclasses import dataclass
+
+import pytest
+
+from accounts.models import Account
+from integrations.models import Campaign
+from notifications.models import Device, Notification
+from tests.conftest import owner_of
+
+
+@dataclass(frozen=True)
+class World:
+    """Real objects of one account, so that generated requests with ids reach something."""
+
+    account: Account
+    jwt: str
+    token_id: str
+    ctm_account_id: str
+    campaign_id: str
+    webhook_id: str
+    tracker_id: str
+    notification_id: int
+    device_token: str
+
+
+@pytest.fixture
+def world(api, account, sandbox_token) -> World:
+    auth = api._credentials["HTTP_AUTHORIZATION"]
+    configured = api.post(
+        "/v1/e/calltrackingmetrics/auth/config", {"token": sandbox_token, "account_id": "25001"}, format="json"
+    )
+    assert configured.status_code == 200, configured.content
+    campaign = Campaign.objects.create(account=account, name="Spring", key_id=sandbox_token, ctm_account_id="25001")
+    webhook = api.post(
+        f"/v1/e/calltrackingmetrics/{sandbox_token}/webhook",
+        {"campaign_id": str(campaign.pk), "calltracking_account_id": "25001"},
+        format="json",
+    )
+    assert webhook.status_code == 201, webhook.content
+    owner = owner_of(account)
+    device = Device.objects.create(user=owner, token="fcm-device-token-1", platform=Device.Platform.ANDROID)
+    notification = Notification.objects.filter(recipient=owner).first() or Notification.objects.create(
+        account=account, recipient=owner, event="project_added", context={}, in_app=True
+    )
+    return World(
+        account=account,
+        jwt=auth.removeprefix("Bearer "),
+        token_id=sandbox_token,
+        ctm_account_id="25001",
+        campaign_id=str(campaign.pk),
+        webhook_id=webhook.json()["data"]["webhook_id"],
+        tracker_id="2500101",
+        notification_id=notification.pk,
+        device_token=device.token,
+    )
+
+
+REQUESTS: Counter[str] = Counter()  # requests the contract test made, per operation
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if REQUESTS:
+        terminalreporter.write_line(
+            f"OpenAPI contract: {sum(REQUESTS.values())} requests to {len(REQUESTS)} operations "
+            f"(max {REQUESTS.most_common(1)[0][1]} for one operation)"
+        )
