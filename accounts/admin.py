@@ -92,7 +92,7 @@ class AccountAdmin(admin.ModelAdmin):
             self.message_user(
                 request,
                 f"{account}: {result.keys_deleted} credential(s) removed, "
-                f"{result.campaigns_disabled} campaign(s) disabled.",
+                f"{result.campaigns_disabled} campaign(s) and {len(result.endpoints_closed)} webhook(s) disabled.",
                 messages.SUCCESS,
             )
 

@@ -105,7 +105,7 @@ class Disconnection:
 
     @property
     def anything_removed(self) -> bool:
-        return bool(self.configs_deleted or self.keys_deleted or self.campaigns_disabled)
+        return bool(self.configs_deleted or self.keys_deleted or self.campaigns_disabled or self.endpoints_closed)
 
 
 @transaction.atomic

@@ -35,6 +35,7 @@ def test_without_active_campaigns_config_and_credentials_are_soft_deleted(api, c
         "credentials_deleted": 1,
         "credentials_preserved": 0,
         "campaigns_disabled": 0,
+        "webhooks_disabled": 0,
     }
     connected.refresh_from_db()
     assert connected.deleted is not None

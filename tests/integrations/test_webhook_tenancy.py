@@ -138,7 +138,8 @@ def test_after_a_global_disconnect_the_endpoints_answer_410_and_their_ctm_webhoo
         responses.DELETE, f"{settings.CTM_API_BASE_URL}/accounts/25001/webhooks/777.json", json={"status": "deleted"}
     )
 
-    assert api.delete("/v1/e/calltrackingmetrics/auth?global=true").status_code == 200
+    answer = api.delete("/v1/e/calltrackingmetrics/auth?global=true")
+    assert answer.status_code == 200 and answer.json()["data"]["webhooks_disabled"] == 1
 
     endpoint.refresh_from_db()
     assert endpoint.status == WebhookEndpoint.Status.DISABLED

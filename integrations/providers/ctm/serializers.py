@@ -80,6 +80,9 @@ class DisconnectResultSerializer(serializers.Serializer):
     credentials_deleted = serializers.IntegerField(help_text="How many credentials were removed.")
     credentials_preserved = serializers.IntegerField(help_text="Kept because an active campaign uses them.")
     campaigns_disabled = serializers.IntegerField()
+    webhooks_disabled = serializers.IntegerField(
+        help_text="Webhook endpoints closed (410 from now on) and removed at CTM"
+    )
 
     def get_fields(self) -> dict:
         return {"global": serializers.BooleanField(), **super().get_fields()}

@@ -67,6 +67,7 @@ class CtmAuthView(CtmView):
                 "credentials_deleted": result.keys_deleted,
                 "credentials_preserved": result.keys_preserved,
                 "campaigns_disabled": result.campaigns_disabled,
+                "webhooks_disabled": len(result.endpoints_closed),
             }
         )
 
