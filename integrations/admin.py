@@ -148,7 +148,7 @@ class CallSyncStateAdmin(admin.ModelAdmin):
 
     @admin.action(description="Sync calls now (in the background)")
     def sync_now(self, request, queryset):
-        from integrations.tasks import ctm_calls_sync_account
+        from integrations.providers.ctm.tasks import ctm_calls_sync_account
 
         for state in queryset:
             ctm_calls_sync_account.delay(state.pk)

@@ -4,7 +4,7 @@ from rest_framework import serializers
 from ctm_integration.api.fields import StrictCharField, StrictRegexField, StrictUUIDField
 from integrations.models import Campaign, Key
 from integrations.phone_numbers import to_e164
-from integrations.providers.ctm.serializers import CtmIdField
+from integrations.provider_fields import ProviderAccountIdField
 from integrations.selectors import key_for_account
 
 # What `to_e164` reads as a number: 7 to 15 digits (the first not 0), with spaces, dots, dashes,
@@ -21,7 +21,7 @@ class CampaignSerializer(serializers.ModelSerializer):
     token = StrictUUIDField(
         source="key", required=False, allow_null=True, help_text="The CTM credentials (key id) it uses."
     )
-    ctm_account_id = CtmIdField(required=False, allow_blank=True)
+    ctm_account_id = ProviderAccountIdField(required=False, allow_blank=True)
     tracking_numbers = serializers.ListField(
         child=StrictRegexField(PHONE_NUMBER_INPUT, max_length=32),
         required=False,

@@ -30,8 +30,8 @@ from ctm_integration.api.envelope import error_body
 from ctm_integration.api.outages import outage_body, outage_headers
 from ctm_integration.client_ip import client_ip
 from integrations.models import WebhookDelivery, WebhookEndpoint
-from integrations.tasks import webhook_drain_request
 from integrations.untrusted import storable_text
+from integrations.webhooks.drain import webhook_drain_request
 from integrations.webhooks.health import webhook_failing_check
 from integrations.webhooks.rejection_limits import rejection_count
 

@@ -1,31 +1,33 @@
 """Processing stored deliveries: once each, in the same transaction as the calls they change.
 
-The drain task calls `webhook_deliveries_process`, which takes waiting deliveries a batch at a time;
-`webhook_delivery_process` handles one delivery, and is what a batch falls back to."""
+The drain task calls `webhook_deliveries_process`, which claims waiting deliveries a batch at a time;
+`webhook_delivery_process` claims one delivery (what a batch falls back to). Both hand what they
+claimed to one core, `_process_batch`: dedupe, the provider's normalizer (from the registry), the
+call store, notifications, statuses."""
 
 import hashlib
 import logging
 import traceback
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from integrations.call_services import call_upsert, calls_upsert
-from integrations.events import CallEvent
-from integrations.models import Provider, WebhookDelivery
-from integrations.providers.ctm.normalize import delivery_events as ctm_delivery_events
+from integrations.call_services import calls_upsert
+from integrations.events import CallEvent, IgnoredEvent, NormalizedEvent
+from integrations.models import WebhookDelivery
+from integrations.providers.registry import provider_for
+from integrations.webhooks.drain import webhook_drain_request
 from integrations.webhooks.health import webhook_failing_check
 from notifications.services import Audience, call_event_notify
 
 logger = logging.getLogger(__name__)
 
-NORMALIZERS: dict[str, Callable[..., list[CallEvent]]] = {Provider.CTM.value: ctm_delivery_events}
 PROCESSABLE = (WebhookDelivery.Status.PENDING, WebhookDelivery.Status.RETRY)
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
@@ -55,16 +57,18 @@ def _dedupe_lock(keys: Iterable[str]) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(id) FROM unnest(%s::bigint[]) AS id", [ids])
 
 
-def _is_duplicate(delivery: WebhookDelivery) -> bool:
-    """The same body from the same provider for the same account was already processed (a provider retry)."""
-    window = timezone.now() - timedelta(days=settings.WEBHOOK_DEDUPE_DAYS)
-    return (
-        WebhookDelivery.objects.filter(
-            dedupe_key=delivery.dedupe_key, status=WebhookDelivery.Status.PROCESSED, received_at__gte=window
-        )
-        .exclude(pk=delivery.pk)
-        .exists()
-    )
+def _delivery_events(delivery: WebhookDelivery) -> list[NormalizedEvent]:
+    return provider_for(delivery.provider).delivery_events(bytes(delivery.body), event_hint=delivery.event)
+
+
+def _call_events(events: list[NormalizedEvent], *, delivery: WebhookDelivery) -> list[CallEvent]:
+    """The events the call store takes. Ignored events are acknowledged; any other kind must have a
+    store before a provider may produce it (nothing is dropped silently)."""
+    calls = [e for e in events if isinstance(e, CallEvent)]
+    unstored = [e for e in events if not isinstance(e, CallEvent | IgnoredEvent)]
+    if unstored:
+        raise TypeError(f"delivery {delivery.pk}: no store for {type(unstored[0]).__name__}")
+    return calls
 
 
 def webhook_delivery_process(*, delivery_id: int) -> ProcessOutcome:
@@ -74,7 +78,9 @@ def webhook_delivery_process(*, delivery_id: int) -> ProcessOutcome:
     The row lock is the processing claim: a second caller waits for it and then finds the row
     processed. If the worker dies mid-way, its transaction rolls back (the lock with it) and the row
     is pending again for the next attempt. It waits rather than skips: a killed worker's lock
-    outlives it until the database notices.
+    outlives it until the database notices. A call inserted concurrently by someone else (a unique
+    violation) is merged into on a second try: by the time PostgreSQL reports the violation, the
+    other insert has committed.
     """
     try:
         with transaction.atomic():
@@ -86,27 +92,13 @@ def webhook_delivery_process(*, delivery_id: int) -> ProcessOutcome:
             )
             if delivery is None:
                 return ProcessOutcome("skipped")
-            delivery.attempts += 1
-            delivery.processed_at = timezone.now()
-            if delivery.dedupe_key:
-                _dedupe_lock([delivery.dedupe_key])
-                if _is_duplicate(delivery):
-                    delivery.status = WebhookDelivery.Status.DUPLICATE
-                    delivery.save(update_fields=["status", "attempts", "processed_at"])
-                    return ProcessOutcome(delivery.status)
-            fallback = delivery.endpoint.campaign if delivery.endpoint else None
-            for event in NORMALIZERS[delivery.provider](bytes(delivery.body), event_hint=delivery.event):
-                result = call_upsert(account=delivery.account, event=event, fallback_campaign=fallback)
-                delivery.calls.add(result.call)
-                if result.changed:
-                    call_event_notify(call=result.call, previous_status=result.previous_status)
-            delivery.status = WebhookDelivery.Status.PROCESSED
-            delivery.last_error = delivery.traceback = ""
-            delivery.next_attempt_at = None
-            delivery.save(
-                update_fields=["status", "attempts", "processed_at", "last_error", "traceback", "next_attempt_at"]
-            )
-            return ProcessOutcome(delivery.status)
+            try:
+                with transaction.atomic():
+                    outcome = _process_batch([delivery])
+            except IntegrityError:
+                with transaction.atomic():
+                    outcome = _process_batch([delivery])
+            return ProcessOutcome(outcome[delivery.pk])
     except Exception as exc:
         return _record_failure(delivery_id, exc)
 
@@ -198,7 +190,7 @@ def _process_batch(deliveries: list[WebhookDelivery]) -> dict[int, str]:
         if delivery.dedupe_key:
             seen.add(delivery.dedupe_key)
         try:
-            events = NORMALIZERS[delivery.provider](bytes(delivery.body), event_hint=delivery.event)
+            events = _call_events(_delivery_events(delivery), delivery=delivery)
         except Exception as exc:
             failures[delivery.pk] = (exc, traceback.format_exc())
             continue
@@ -230,6 +222,7 @@ def _process_batch(deliveries: list[WebhookDelivery]) -> dict[int, str]:
             )
     for pk, (exc, trace) in failures.items():
         # Not transient: the stored body itself cannot be read. Kept failed for staff to replay.
+        logger.error("webhook delivery %s failed: %s: %s", pk, type(exc).__name__, exc)
         WebhookDelivery.objects.filter(pk=pk).update(
             status=WebhookDelivery.Status.FAILED,
             attempts=F("attempts") + 1,
@@ -251,8 +244,6 @@ def webhook_delivery_replay(*, delivery: WebhookDelivery) -> bool:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
             status=WebhookDelivery.Status.PENDING, attempts=0, next_attempt_at=None, last_error="", traceback=""
         )
-        from integrations.tasks import webhook_drain_request
-
         transaction.on_commit(webhook_drain_request, robust=True)
     return True
 

@@ -1,18 +1,14 @@
 from rest_framework import serializers
 
-from ctm_integration.api.fields import StrictCharField, StrictRegexField
+from ctm_integration.api.fields import StrictCharField
 from integrations.models import Key, UserConfig
+from integrations.provider_fields import ProviderAccountIdField
 
-CTM_ID = r"^[A-Za-z0-9_-]{1,64}$"
 
-
-class CtmIdField(StrictRegexField):
+class CtmIdField(ProviderAccountIdField):
     """A CTM account id: letters, digits, '_' or '-' (what can never change a CTM URL)."""
 
     default_error_messages = {"invalid": "Must be a CTM account id (letters, digits, '_' or '-')."}
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(CTM_ID, max_length=64, **kwargs)
 
 
 class ConnectSerializer(serializers.Serializer):

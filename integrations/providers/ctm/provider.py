@@ -1,0 +1,17 @@
+"""CallTrackingMetrics as a provider: its line in the registry."""
+
+from integrations.providers.base import Provider
+from integrations.providers.ctm import tasks  # noqa: F401  (its Celery tasks: the sync)
+from integrations.providers.ctm.normalize import WEBHOOK_EVENTS, delivery_events
+from integrations.providers.ctm.webhook_receiver import CtmWebhookView
+
+PROVIDER = Provider(
+    slug="calltrackingmetrics",
+    name="CallTrackingMetrics",
+    events=tuple(event.value for event in WEBHOOK_EVENTS),
+    auth=("signature", "basic"),
+    delivery_events=delivery_events,
+    receiver=CtmWebhookView,
+    urls="integrations.providers.ctm.urls",
+    features={"client": True, "sync": True, "registration": True},
+)

@@ -1,0 +1,23 @@
+"""The one list of providers. Adding a provider is its folder plus one line here."""
+
+from integrations.providers.base import Provider
+from integrations.providers.ctm.provider import PROVIDER as CALLTRACKINGMETRICS
+
+PROVIDERS: tuple[Provider, ...] = (CALLTRACKINGMETRICS,)
+
+_BY_SLUG = {provider.slug: provider for provider in PROVIDERS}
+
+
+class UnknownProvider(LookupError):
+    pass
+
+
+def provider_for(slug: str) -> Provider:
+    try:
+        return _BY_SLUG[slug]
+    except KeyError:
+        raise UnknownProvider(f"No provider {slug!r}.") from None
+
+
+def provider_choices() -> list[tuple[str, str]]:
+    return [(provider.slug, provider.name) for provider in PROVIDERS]

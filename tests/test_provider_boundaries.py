@@ -1,0 +1,92 @@
+"""The house rule (DESIGN.md): code outside `integrations/providers/` never imports a provider by
+name; it knows providers through `integrations.providers.base` and `integrations.providers.registry`.
+So adding a provider is its folder plus one registry line, and nothing generic changes."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERIC_PACKAGES = ("accounts", "ctm_integration", "integrations", "notifications")
+ALLOWED_MODULES = {"base", "registry"}  # integrations.providers.<these>
+
+# CTM features that still live outside CTM's folder, to be moved into it (issue 9, in progress).
+# This list only shrinks: a file leaves it when it is moved or stops naming CTM.
+NOT_YET_MOVED = {
+    "integrations/services.py",  # CTM credentials/config services beside the neutral campaign services
+    "integrations/admin.py",  # the CTM credentials and sync admin beside the neutral admin
+    "accounts/admin.py",  # "disconnect CTM globally" on the account page
+    "integrations/management/commands/ctm_sandbox.py",  # Django finds commands only in an app's folder
+    "integrations/management/commands/ctm_sync.py",
+}
+
+
+def generic_modules() -> list[Path]:
+    files = []
+    for package in GENERIC_PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            relative = path.relative_to(ROOT).as_posix()
+            if relative.startswith("integrations/providers/") or "/migrations/" in relative:
+                continue
+            files.append(path)
+    return files
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module the file imports, at the top or inside a function (where a late import hides),
+    and every dotted path into our packages it names in a string (`include("...urls")`, a setting)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("integrations."):
+            names.add(node.value.split(":")[0])
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def provider_imports(path: Path) -> set[str]:
+    """What the file imports from inside a provider's folder (the interface and registry are fine)."""
+    return {
+        name
+        for name in imported_modules(path)
+        if name.startswith("integrations.providers.") and name.split(".")[2] not in ALLOWED_MODULES
+    }
+
+
+@pytest.mark.parametrize("path", generic_modules(), ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_generic_code_does_not_import_a_provider_by_name(path):
+    relative = path.relative_to(ROOT).as_posix()
+    found = provider_imports(path)
+    if relative in NOT_YET_MOVED:
+        assert found, f"{relative} no longer names a provider: take it off NOT_YET_MOVED"
+        return
+    assert not found, f"{relative} imports {sorted(found)}: go through integrations.providers.registry"
+
+
+def test_the_rule_sees_late_imports_too(tmp_path):
+    sneaky = tmp_path / "sneaky.py"
+    sneaky.write_text("def f():\n    from integrations.providers.ctm.client import CtmClient\n    return CtmClient\n")
+    assert provider_imports(sneaky) == {
+        "integrations.providers.ctm.client",
+        "integrations.providers.ctm.client.CtmClient",
+    }
+
+
+def test_the_rule_sees_dotted_paths_in_strings(tmp_path):
+    urls = tmp_path / "urls.py"
+    urls.write_text(
+        'from django.urls import include, path\nurls = [path("e/x/", include("integrations.providers.ctm.urls"))]\n'
+    )
+    assert provider_imports(urls) == {"integrations.providers.ctm.urls"}
+
+
+def test_the_registry_and_the_interface_are_allowed(tmp_path):
+    fine = tmp_path / "fine.py"
+    fine.write_text(
+        "from integrations.providers.registry import PROVIDERS\nfrom integrations.providers.base import Provider\n"
+    )
+    assert provider_imports(fine) == set()
