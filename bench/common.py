@@ -92,6 +92,7 @@ def bench_endpoint(*, name: str, secret: str, login: tuple[str, str]):
         account=account, name="Bench", key=key, ctm_account_id="25001", tracking_numbers=["+15559876543"]
     )
     return WebhookEndpoint.objects.create(
+        provider="calltrackingmetrics",
         account=account,
         key=key,
         campaign=campaign,

@@ -204,7 +204,11 @@ SPECTACULAR_SETTINGS = {
     # where blanks are refused) is not what it receives.
     "COMPONENT_SPLIT_REQUEST": True,
     # The envelope's `success` is `true` in answers and `false` in errors: two one-value enums.
-    "ENUM_NAME_OVERRIDES": {"SuccessTrueEnum": [(True, True)], "SuccessFalseEnum": [(False, False)]},
+    "ENUM_NAME_OVERRIDES": {
+        "SuccessTrueEnum": [(True, True)],
+        "SuccessFalseEnum": [(False, False)],
+        "EndpointStatusEnum": "integrations.models.WebhookEndpoint.Status",
+    },
 }
 # Schema and docs for anyone, or only for a JWT or a staff session (ctm_integration/api/docs.py).
 API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=not IS_PRODUCTION)

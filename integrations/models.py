@@ -198,7 +198,7 @@ class Call(models.Model):
         UNKNOWN = "unknown"
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="calls")
-    provider = models.CharField(max_length=32, choices=Provider.choices, default=Provider.CTM)
+    provider = models.CharField(max_length=32, help_text="A provider slug from the registry")
     provider_call_id = models.CharField(max_length=64)
     provider_account_id = models.CharField(max_length=64, help_text="The CTM account the call belongs to.")
     tracking_number = models.CharField(max_length=20, blank=True)
@@ -229,7 +229,7 @@ class Call(models.Model):
         ordering = ["-started_at"]
 
     def __str__(self) -> str:
-        return f"{self.get_provider_display()} call {self.provider_call_id}"
+        return f"{self.provider} call {self.provider_call_id}"
 
 
 class CallCounters(models.Model):
@@ -265,7 +265,7 @@ class CallDailyRollup(CallCounters):
     """Calls per account, provider account, source and day (in the account's time zone)."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
-    provider = models.CharField(max_length=32, choices=Provider.choices)
+    provider = models.CharField(max_length=32)
     provider_account_id = models.CharField(max_length=64)
     source = models.CharField(max_length=200, blank=True)
     day = models.DateField()
@@ -287,7 +287,7 @@ class CallHourlyRollup(CallCounters):
     """Calls per account, provider account and local hour: the hourly chart without raw scans."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
-    provider = models.CharField(max_length=32, choices=Provider.choices)
+    provider = models.CharField(max_length=32)
     provider_account_id = models.CharField(max_length=64)
     day = models.DateField()
     hour = models.PositiveSmallIntegerField()
@@ -344,7 +344,14 @@ class CallSyncState(models.Model):
 
 
 class WebhookEndpoint(ReceiverLookupsModel):
-    """Where a provider delivers call events for one campaign: its own URL and Basic-auth login."""
+    """Where a provider delivers events: one URL of ours (/v1/e/<provider>/webhook/<id>/), for one
+    account and optionally one campaign, with the credential that provider's deliveries carry.
+
+    Which credential depends on `auth` (the provider says which it supports): a signing secret
+    (HMAC signatures, Standard Webhooks), a Basic-auth login, or a generated `credential` sent as a
+    query parameter or a header. Every secret is encrypted at rest and shown once, when generated.
+    CTM's endpoints also keep the CTM key, account and webhook ids they were registered with.
+    """
 
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -352,14 +359,27 @@ class WebhookEndpoint(ReceiverLookupsModel):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="webhook_endpoints")
-    provider = models.CharField(max_length=32, choices=Provider.choices, default=Provider.CTM)
+    provider = models.CharField(max_length=32, help_text="A provider slug from the registry")
+    name = models.CharField(max_length=200, blank=True)
     key = models.ForeignKey(Key, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_endpoints")
     campaign = models.ForeignKey(
         Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_endpoints"
     )
-    provider_account_id = models.CharField(max_length=64, help_text="The CTM account the webhook is registered in")
-    events = models.JSONField(default=list)
-    provider_webhook_ids = models.JSONField(default=dict, blank=True, help_text="Our event -> CTM webhook id")
+    provider_account_id = models.CharField(
+        max_length=64, blank=True, help_text="The provider account the webhook is registered in, if any"
+    )
+    events = models.JSONField(default=list, blank=True)
+    provider_webhook_ids = models.JSONField(
+        default=dict, blank=True, help_text="Our event -> the provider's webhook id"
+    )
+    auth = models.CharField(max_length=32, blank=True, help_text="How deliveries authenticate (the provider's schemes)")
+    signing_secret = EncryptedCharField(max_length=512, blank=True)
+    previous_signing_secret = EncryptedCharField(max_length=512, blank=True)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, help_text="A rotated secret works until")
+    credential = EncryptedCharField(max_length=128, blank=True, help_text="A generated query or header token")
+    header_name = models.CharField(max_length=100, blank=True, help_text="The header that carries `credential`")
+    public_key = models.CharField(max_length=512, blank=True, help_text="A static header value to match, if set")
+    field_map = models.JSONField(default=dict, blank=True, help_text="Our field -> dotted path into the payload")
     basic_username = EncryptedCharField(max_length=128, blank=True)
     basic_password = EncryptedCharField(max_length=128, blank=True)
     require_signature = models.BooleanField(default=True)
@@ -372,7 +392,13 @@ class WebhookEndpoint(ReceiverLookupsModel):
         indexes = [models.Index(fields=["provider", "provider_account_id", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.get_provider_display()} webhook {self.id} ({self.account})"
+        return f"{self.provider} webhook {self.name or self.id} ({self.account})"
+
+    def signing_secrets(self, *, now=None) -> list[str]:
+        """The secret, and the one before it while a rotation's grace period lasts."""
+        now = now or timezone.now()
+        rotating = self.previous_signing_secret and (self.previous_secret_expires_at or now) > now
+        return [s for s in (self.signing_secret, self.previous_signing_secret if rotating else "") if s]
 
 
 class SigningSecret(ReceiverLookupsModel):
@@ -407,7 +433,7 @@ class WebhookDelivery(models.Model):
         DUPLICATE = "duplicate", "Duplicate of an earlier delivery"
         FAILED = "failed", "Failed"
 
-    provider = models.CharField(max_length=32, choices=Provider.choices, default=Provider.CTM)
+    provider = models.CharField(max_length=32, help_text="A provider slug from the registry")
     # No database-level constraints on these two: every delivery of an endpoint would otherwise take
     # a KEY SHARE lock on the same endpoint and account rows, and concurrent inserts then queue on
     # PostgreSQL's multixact bookkeeping. Django still applies on_delete.
@@ -451,4 +477,4 @@ class WebhookDelivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_provider_display()} delivery {self.pk} ({self.status})"
+        return f"{self.provider} delivery {self.pk} ({self.status})"

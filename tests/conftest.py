@@ -291,6 +291,7 @@ def endpoint(account, ctm_key, campaign):
     from integrations.models import WebhookEndpoint
 
     return WebhookEndpoint.objects.create(
+        provider="calltrackingmetrics",
         account=account,
         key=ctm_key,
         campaign=campaign,

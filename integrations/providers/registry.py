@@ -2,8 +2,9 @@
 
 from integrations.providers.base import Provider
 from integrations.providers.ctm.provider import PROVIDER as CALLTRACKINGMETRICS
+from integrations.providers.custom.provider import PROVIDER as CUSTOM
 
-PROVIDERS: tuple[Provider, ...] = (CALLTRACKINGMETRICS,)
+PROVIDERS: tuple[Provider, ...] = (CALLTRACKINGMETRICS, CUSTOM)
 
 _BY_SLUG = {provider.slug: provider for provider in PROVIDERS}
 

@@ -58,7 +58,8 @@ def _dedupe_lock(keys: Iterable[str]) -> None:
 
 
 def _delivery_events(delivery: WebhookDelivery) -> list[NormalizedEvent]:
-    return provider_for(delivery.provider).delivery_events(bytes(delivery.body), event_hint=delivery.event)
+    provider = provider_for(delivery.provider)
+    return provider.delivery_events(bytes(delivery.body), event_hint=delivery.event, endpoint=delivery.endpoint)
 
 
 def _call_events(events: list[NormalizedEvent], *, delivery: WebhookDelivery) -> list[CallEvent]:

@@ -7,6 +7,7 @@ import pytest
 
 from accounts.models import Account
 from integrations.models import Campaign
+from integrations.webhooks.endpoints import webhook_endpoint_create
 from notifications.models import Device, Notification
 from tests.conftest import owner_of
 
@@ -23,6 +24,7 @@ class World:
     webhook_id: str
     tracker_id: str
     notification_id: int
+    endpoint_id: str
     device_token: str
 
 
@@ -45,6 +47,9 @@ def world(api, account, sandbox_token) -> World:
     notification = Notification.objects.filter(recipient=owner).first() or Notification.objects.create(
         account=account, recipient=owner, event="project_added", context={}, in_app=True
     )
+    custom = webhook_endpoint_create(
+        account=account, provider="custom", field_map={"started_at": "created", "caller_number": "from"}
+    ).endpoint
     return World(
         account=account,
         jwt=auth.removeprefix("Bearer "),
@@ -54,6 +59,7 @@ def world(api, account, sandbox_token) -> World:
         webhook_id=webhook.json()["data"]["webhook_id"],
         tracker_id="2500101",
         notification_id=notification.pk,
+        endpoint_id=str(custom.pk),
         device_token=device.token,
     )
 

@@ -50,6 +50,8 @@ RULES_BETWEEN_FIELDS = {
     "GET /v1/e/calltrackingmetrics/{token_id}/accounts/{ctm_account_id}/calls": "end_date >= start_date",
     "GET /v1/e/calltrackingmetrics/{token_id}/accounts/{ctm_account_id}/calls/summary": "at most 366 days",
     "GET /v1/e/calltrackingmetrics/{token_id}/accounts/{ctm_account_id}/calls/chart": "hourly: at most 31 days",
+    "POST /v1/webhook-endpoints": "auth, signing_secret and field_map depend on the provider",
+    "PATCH /v1/webhook-endpoints/{endpoint_id}": "signing_secret and field_map only where the provider uses them",
 }
 
 CHECKS = [
@@ -77,6 +79,7 @@ def aim_at_real_objects(case: schemathesis.Case, world: World) -> None:
         "webhook_id": world.webhook_id,
         "tracker_id": world.tracker_id,
         "notification_id": world.notification_id,
+        "endpoint_id": world.endpoint_id,
     }
     if _is_positive(case, ParameterLocation.PATH):
         for name in case.path_parameters:
@@ -95,6 +98,8 @@ def aim_at_real_objects(case: schemathesis.Case, world: World) -> None:
             "campaign_id": world.campaign_id,
             "calltracking_account_id": world.ctm_account_id,
         },
+        "/v1/webhook-endpoints": {"campaign_id": world.campaign_id},
+        "/v1/webhook-endpoints/{endpoint_id}": {"campaign_id": world.campaign_id},
     }.get(case.path, {})
     for name, value in references.items():
         if name in case.body and case.body[name] is not None:

@@ -118,6 +118,7 @@ def test_calls_and_sync_states_are_listed_for_staff(admin_client, api, ctm, acco
     connect_ctm(api, ctm)
     Call.objects.create(
         account=account,
+        provider="calltrackingmetrics",
         provider_call_id="CALL-4242",
         provider_account_id="25001",
         started_at=datetime(2026, 3, 8, tzinfo=UTC),

@@ -1,14 +1,12 @@
 """CTM call data (API activity objects and webhook bodies) -> `CallEvent`s. Pure functions."""
 
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
-
-from django.utils import timezone
 
 from integrations.events import CallDirection, CallEvent, CallEventKind, CallStatus
 from integrations.models import Call, Provider
 from integrations.phone_numbers import to_e164
+from integrations.plausible import UnusablePayload, call_seconds, call_start, provider_id
 from integrations.untrusted import json_parse, storable_json, storable_text
 
 # CTM's dial_status / call_status values (and the seed envelope's `status`) -> our status.
@@ -48,45 +46,8 @@ CTM_DIAL_STATUSES: dict[str, list[str]] = {
 }
 
 
-class UnusableCallPayload(ValueError):
-    """The payload is JSON but not a call we can store (no id, no time, an id or number we cannot keep)."""
-
-
-# Ids are refused rather than cut: cutting would merge distinct calls.
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
-ID_MAX_LENGTH = Call._meta.get_field("provider_call_id").max_length
-MAX_CALL_SECONDS = 7 * 24 * 3600  # a duration beyond a week is a corrupt value, not a call
-EARLIEST_CALL = datetime(1990, 1, 1, tzinfo=UTC)
-CLOCK_SKEW = timedelta(days=2)
-
-
-def provider_id(value: Any, *, name: str, required: bool) -> str:
-    """A CTM id (an integer, or a string of letters, digits and `_.:-`) that fits its column."""
-    if value in (None, ""):
-        if required:
-            raise UnusableCallPayload(f"The call has no {name}.")
-        return ""
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise UnusableCallPayload(f"The call's {name} must be a string or an integer.")
-    text = str(value)
-    if len(text) > ID_MAX_LENGTH or not ID_PATTERN.match(text):
-        raise UnusableCallPayload(
-            f"The call's {name} must be at most {ID_MAX_LENGTH} letters, digits or _.:- characters."
-        )
-    return text
-
-
-def _seconds(value: Any, *, name: str) -> int:
-    """A number of seconds; unreadable values count as 0, absurd ones are refused."""
-    if isinstance(value, bool):
-        return 0
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return 0
-    if seconds != seconds or seconds > MAX_CALL_SECONDS:  # NaN, or longer than any call
-        raise UnusableCallPayload(f"The call's {name} must be at most {MAX_CALL_SECONDS} seconds.")
-    return max(0, int(seconds))
+# The payload is JSON but not a call we can store (no id, no time, an id or number we cannot keep).
+UnusableCallPayload = UnusablePayload
 
 
 def _fitted(value: Any, *, field: str, notes: list[str]) -> str:
@@ -114,10 +75,7 @@ def _number(value: Any) -> str:
 
 def started_at(call: dict[str, Any]) -> datetime:
     """When the call started, between 1990 and (with some clock skew) now; see `_started_at`."""
-    moment = _started_at(call)
-    if not EARLIEST_CALL <= moment <= timezone.now() + CLOCK_SKEW:
-        raise UnusableCallPayload("The call's start time is not a plausible time for a call.")
-    return moment
+    return call_start(_started_at(call))
 
 
 def _started_at(call: dict[str, Any]) -> datetime:
@@ -179,8 +137,8 @@ def call_event(call: dict[str, Any], *, kind: CallEventKind, account_id: str = "
         tracking_number=_number(call.get("tracking_number")),
         caller_number=_number(call.get("caller_number_complete") or call.get("caller_number")),
         source=_fitted(source or "", field="source", notes=notes),
-        duration=_seconds(call.get("duration"), name="duration"),
-        talk_time=_seconds(call.get("talk_time"), name="talk_time"),
+        duration=call_seconds(call.get("duration"), name="duration"),
+        talk_time=call_seconds(call.get("talk_time"), name="talk_time"),
         is_first_time_caller=bool(call.get("is_new_caller") or call.get("first_time_caller")),
         recording_url=recording_url,
         raw=raw,
@@ -221,7 +179,7 @@ def unwrap_delivery(payload: Any, *, event_hint: str = "") -> tuple[dict[str, An
     return call, kind
 
 
-def delivery_events(body: bytes, *, event_hint: str = "") -> list[CallEvent]:
+def delivery_events(body: bytes, *, event_hint: str = "", endpoint=None) -> list[CallEvent]:
     """A stored, validated CTM delivery -> its call events (parsed exactly as the receiver parsed it)."""
     call, kind = unwrap_delivery(json_parse(body), event_hint=event_hint)
     return [call_event(call, kind=kind)]

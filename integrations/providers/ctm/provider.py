@@ -13,5 +13,5 @@ PROVIDER = Provider(
     delivery_events=delivery_events,
     receiver=CtmWebhookView,
     urls="integrations.providers.ctm.urls",
-    features={"client": True, "sync": True, "registration": True},
+    features={"client": True, "sync": True, "registration": "POST /v1/e/calltrackingmetrics/<tokenId>/webhook"},
 )

@@ -1,0 +1,221 @@
+"""A mapped custom source: endpoints created through the API, deliveries signed with Standard Webhooks
+(or a header token), read through the endpoint's field map into the same call store as CTM's."""
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+from standardwebhooks import Webhook
+
+from integrations.models import Call, WebhookDelivery, WebhookEndpoint
+from integrations.webhooks.processing import webhook_deliveries_process
+from tests.conftest import api_client_for, owner_of
+
+pytestmark = pytest.mark.django_db
+
+FIELD_MAP = {
+    "caller_number": "contact.primary_phone",
+    "started_at": "created",
+    "duration": "call.length_seconds",
+    "tracking_number": "to",
+}
+CALL = {
+    "created": "2026-11-20T15:04:05Z",
+    "to": "(555) 987-6543",
+    "contact": {"primary_phone": "555-123-4567", "name": "Ada"},
+    "call": {"length_seconds": 125},
+}
+
+
+def create_endpoint(api, **fields):
+    body = {"provider": "custom", "name": "Scheduling app", "field_map": FIELD_MAP, **fields}
+    return api.post("/v1/webhook-endpoints", body, format="json")
+
+
+def signed(secret: str, body: bytes, *, message_id: str = "msg_1", at: datetime | None = None) -> dict[str, str]:
+    at = at or timezone.now()
+    signature = Webhook(secret).sign(message_id, at, body.decode())
+    return {
+        "HTTP_WEBHOOK_ID": message_id,
+        "HTTP_WEBHOOK_TIMESTAMP": str(int(at.timestamp())),
+        "HTTP_WEBHOOK_SIGNATURE": signature,
+    }
+
+
+def post(client, url: str, body: bytes, **headers):
+    return client.generic("POST", url, body, content_type="application/json", **headers)
+
+
+def path_of(url: str) -> str:
+    return url.split("://", 1)[1].split("/", 1)[1].join(["/", ""])
+
+
+def test_an_endpoint_is_created_with_its_url_and_a_secret_shown_once(api, campaign):
+    response = create_endpoint(api, campaign_id=str(campaign.pk))
+
+    assert response.status_code == 201, response.json()
+    data = response.json()["data"]
+    assert data["provider"] == "custom" and data["auth"] == "standard_webhooks"
+    assert data["url"] == f"http://testserver/v1/e/custom/webhook/{data['id']}/"
+    assert data["signing_secret"].startswith("whsec_") and len(base64.b64decode(data["signing_secret"][6:])) == 32
+    assert data["campaign_id"] == str(campaign.pk) and data["field_map"] == FIELD_MAP
+
+    again = api.get(f"/v1/webhook-endpoints/{data['id']}").json()["data"]
+    listed = api.get("/v1/webhook-endpoints").json()["data"]
+    assert "signing_secret" not in again and all("signing_secret" not in e for e in listed)
+    assert data["signing_secret"] not in json.dumps(listed)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"provider": "calltrackingmetrics"}, "provider"),
+        ({"provider": "nobody"}, "provider"),
+        ({"provider": "custom", "field_map": {"caller_number": "a.b"}}, "field_map"),  # no started_at
+        ({"provider": "custom", "field_map": {**FIELD_MAP, "shoe_size": "x"}}, "field_map"),
+        ({"provider": "custom", "field_map": {**FIELD_MAP, "duration": "call..length"}}, "field_map"),
+        ({"provider": "custom", "field_map": FIELD_MAP, "auth": "basic"}, "auth"),
+    ],
+)
+def test_what_cannot_work_is_refused_and_nothing_is_created(api, body, field):
+    response = api.post("/v1/webhook-endpoints", body, format="json")
+
+    assert response.status_code == 400 and response.json()["code"] == "VALIDATION_ERROR"
+    assert field in response.json()["errors"]
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_ctm_is_pointed_to_its_registration_route(api):
+    response = api.post("/v1/webhook-endpoints", {"provider": "calltrackingmetrics"}, format="json")
+    assert "/v1/e/calltrackingmetrics/<tokenId>/webhook" in response.json()["message"]
+
+
+def test_a_signed_delivery_becomes_a_call_in_the_same_store_as_ctms(api, client, campaign, account):
+    data = create_endpoint(api, campaign_id=str(campaign.pk)).json()["data"]
+    body = json.dumps(CALL).encode()
+
+    response = post(client, path_of(data["url"]), body, **signed(data["signing_secret"], body))
+
+    assert response.status_code == 200, response.json()
+    assert set(webhook_deliveries_process().values()) == {"processed"}
+    call = Call.objects.get()
+    assert (call.provider, call.account, call.campaign) == ("custom", account, campaign)
+    assert (call.caller_number, call.tracking_number) == ("+15551234567", "+15559876543")
+    assert (call.started_at, call.duration, call.status) == (
+        datetime(2026, 11, 20, 15, 4, 5, tzinfo=UTC),
+        125,
+        "answered",
+    )
+
+
+def test_a_retry_of_the_same_message_is_a_duplicate_and_a_new_message_about_it_is_not_counted_twice(
+    api, client, account
+):
+    data = create_endpoint(api).json()["data"]
+    body = json.dumps(CALL).encode()
+    url = path_of(data["url"])
+    for message_id in ("msg_1", "msg_1", "msg_2"):
+        assert post(client, url, body, **signed(data["signing_secret"], body, message_id=message_id)).status_code == 200
+
+    outcome = webhook_deliveries_process()
+
+    assert sorted(outcome.values()) == ["duplicate", "processed", "processed"]
+    assert Call.objects.count() == 1  # no id mapped: the call's caller, number and start identify it
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"secret": "whsec_" + base64.b64encode(b"x" * 32).decode()}, "INVALID_SIGNATURE"),
+        ({"at": timezone.now() - timedelta(minutes=10)}, "INVALID_SIGNATURE"),  # outside the 5-minute window
+        ({"headers": {}}, "SIGNATURE_REQUIRED"),
+    ],
+    ids=["another-secret", "stale", "unsigned"],
+)
+def test_deliveries_without_the_endpoints_signature_are_401(api, client, change, code):
+    data = create_endpoint(api).json()["data"]
+    body = json.dumps(CALL).encode()
+    headers = change.get("headers", signed(change.get("secret", data["signing_secret"]), body, at=change.get("at")))
+
+    response = post(client, path_of(data["url"]), body, **headers)
+
+    assert (response.status_code, response.json()["code"]) == (401, code)
+    assert WebhookDelivery.objects.get().valid is False
+
+
+def test_a_rotated_secret_keeps_working_for_24_hours_then_not(api, client):
+    data = create_endpoint(api).json()["data"]
+    old = data["signing_secret"]
+    rotated = api.patch(f"/v1/webhook-endpoints/{data['id']}", {"signing_secret": ""}, format="json").json()["data"]
+    new = rotated["signing_secret"]
+    body = json.dumps(CALL).encode()
+    url = path_of(data["url"])
+
+    assert new != old
+    assert post(client, url, body, **signed(new, body, message_id="a")).status_code == 200
+    assert post(client, url, body, **signed(old, body, message_id="b")).status_code == 200
+    expired = WebhookEndpoint.objects.get(pk=data["id"])
+    expired.previous_secret_expires_at = timezone.now()  # as 24 hours passing would
+    expired.save()
+    assert post(client, url, body, **signed(old, body, message_id="c")).status_code == 401
+
+
+def test_a_header_token_endpoint(api, client):
+    data = create_endpoint(api, auth="header_token", header_name="X-Hook-Key").json()["data"]
+    body = json.dumps(CALL).encode()
+    url = path_of(data["url"])
+
+    assert post(client, url, body, HTTP_X_HOOK_KEY="wrong").status_code == 401
+    assert post(client, url, body, HTTP_X_HOOK_KEY=data["credential"]).status_code == 200
+
+
+def test_a_payload_the_map_cannot_read_is_400_before_it_is_acknowledged(api, client):
+    data = create_endpoint(api).json()["data"]
+    body = json.dumps({**CALL, "contact": {}}).encode()  # no caller number where the map says
+
+    response = post(client, path_of(data["url"]), body, **signed(data["signing_secret"], body))
+
+    assert (response.status_code, response.json()["code"]) == (400, "INVALID_PAYLOAD")
+
+
+def test_a_deactivated_endpoint_answers_410(api, client):
+    data = create_endpoint(api).json()["data"]
+    assert api.delete(f"/v1/webhook-endpoints/{data['id']}").json()["data"]["status"] == "disabled"
+    body = json.dumps(CALL).encode()
+
+    response = post(client, path_of(data["url"]), body, **signed(data["signing_secret"], body))
+
+    assert (response.status_code, response.json()["code"]) == (410, "ENDPOINT_DISABLED")
+
+
+def test_endpoints_are_scoped_to_the_account_and_ctm_ones_are_listed_too(api, endpoint, make_account):
+    mine = create_endpoint(api).json()["data"]
+    stranger = api_client_for(owner_of(make_account("Other")))
+
+    assert stranger.get(f"/v1/webhook-endpoints/{mine['id']}").status_code == 404
+    assert stranger.patch(f"/v1/webhook-endpoints/{mine['id']}", {"name": "x"}, format="json").status_code == 404
+    providers = {e["provider"] for e in api.get("/v1/webhook-endpoints").json()["data"]}
+    assert providers == {"custom", "calltrackingmetrics"}
+
+
+def test_a_custom_endpoint_id_under_another_providers_url_is_404(api, client, endpoint):
+    body = json.dumps(CALL).encode()
+    assert post(client, f"/v1/e/custom/webhook/{endpoint.pk}/", body).status_code == 404  # a CTM endpoint
+    assert post(client, f"/v1/e/nobody/webhook/{endpoint.pk}/", body).status_code == 404
+
+
+def test_the_api_needs_a_signed_in_user(db):
+    assert APIClient().get("/v1/webhook-endpoints").status_code == 401
+
+
+def test_a_ctm_endpoint_is_removed_through_ctms_route_not_deactivated_behind_its_back(api, endpoint):
+    response = api.delete(f"/v1/webhook-endpoints/{endpoint.pk}")
+
+    assert response.status_code == 400 and "/v1/e/calltrackingmetrics/<tokenId>/webhook" in response.json()["message"]
+    endpoint.refresh_from_db()
+    assert endpoint.status == "active"
+    renamed = api.patch(f"/v1/webhook-endpoints/{endpoint.pk}", {"name": "Front desk"}, format="json")
+    assert renamed.status_code == 200 and renamed.json()["data"]["name"] == "Front desk"
