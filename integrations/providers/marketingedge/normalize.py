@@ -99,10 +99,11 @@ def delivery_events(payload: Any, *, event: str = "") -> list[NormalizedEvent]:
         if not isinstance(notification, dict):
             raise UnusablePayload("A notification is not a JSON object.")
         action = notification.get("Action")
-        account_id = _account_id(notification, properties)
         if action == CALL_START:
+            account_id = _account_id(notification, properties)
             events.append(start_call_event(notification, delivery_id=delivery_id, index=index, account_id=account_id))
         elif action in CALL_KINDS:
+            account_id = _account_id(notification, properties)
             events.append(call_event(notification, kind=CALL_KINDS[action], account_id=account_id))
         else:
             name = storable_text(action if isinstance(action, str) else "")[:EVENT_NAME_MAX_LENGTH]
