@@ -31,7 +31,8 @@ from django.utils import timezone
 
 from integrations.events import CallDirection, CallEvent, CallEventKind, CallStatus, IgnoredEvent, NormalizedEvent
 from integrations.phone_numbers import to_e164
-from integrations.providers.ctm.normalize import CLOCK_SKEW, EARLIEST_CALL, ID_MAX_LENGTH, ID_PATTERN, MAX_CALL_SECONDS
+from integrations.plausible import CLOCK_SKEW, EARLIEST_CALL, ID_MAX_LENGTH, ID_PATTERN, MAX_CALL_SECONDS
+from integrations.plausible import UnusablePayload as UnusablePayload  # the one all normalizers raise
 from integrations.untrusted import storable_json, storable_text
 
 PROVIDER = "marketingedge"
@@ -77,11 +78,6 @@ UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content
 SOURCE_MAX_LENGTH = 200  # the call store's `source` column
 URL_MAX_LENGTH = 1000  # the call store's `recording_url` column
 EVENT_NAME_MAX_LENGTH = 64
-
-
-class UnusablePayload(ValueError):
-    """The payload is JSON but cannot be stored faithfully (no id, an id we cannot keep, an absurd number,
-    no readable time). Cutting an id would merge distinct calls, so it is refused instead."""
 
 
 def delivery_events(payload: Any, *, event: str = "") -> list[NormalizedEvent]:
