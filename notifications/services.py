@@ -3,11 +3,11 @@
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
-from django.db import transaction
 
 from accounts.models import Account
 from accounts.selectors import account_owners
 from integrations.events import UNANSWERED_STATUSES
+from notifications.dispatch import notification_deliveries_enqueue
 from notifications.models import (
     DEFAULT_ENABLED,
     Channel,
@@ -62,11 +62,7 @@ def notification_record(
         for channel in OUTSIDE_CHANNELS
         if channel in channels
     )
-    ids = [d.pk for d in deliveries]
-    if ids:
-        from notifications.tasks import notification_delivery_enqueue
-
-        transaction.on_commit(lambda: [notification_delivery_enqueue(pk) for pk in ids], robust=True)
+    notification_deliveries_enqueue(delivery_ids=[d.pk for d in deliveries])
     return notifications
 
 
