@@ -66,9 +66,6 @@ def notification_record(
     return notifications
 
 
-UNANSWERED = {status.value for status in UNANSWERED_STATUSES}
-
-
 def call_event_notify(*, call, previous_status: str | None, audience: Audience | None = None) -> list[Notification]:
     """`call_received` when a call first appears; `call_missed` when it ends unanswered."""
     context = {
@@ -85,7 +82,7 @@ def call_event_notify(*, call, previous_status: str | None, audience: Audience |
         notifications += notification_record(
             event=Event.CALL_RECEIVED, account=call.account, context=context, audience=audience
         )
-    if call.status in UNANSWERED and previous_status not in UNANSWERED:
+    if call.status in UNANSWERED_STATUSES and previous_status not in UNANSWERED_STATUSES:
         notifications += notification_record(
             event=Event.CALL_MISSED, account=call.account, context=context, audience=audience
         )

@@ -10,7 +10,8 @@ from django.db import connection, transaction
 from integrations.call_selectors import CallScope, Interval, call_chart, call_summary
 from integrations.call_services import call_rollups_rebuild, call_upsert
 from integrations.events import CallDirection, CallEvent, CallEventKind, CallStatus
-from integrations.models import Call, CallDailyRollup, Campaign, CampaignDailyMetric
+from integrations.models import Call, CallCounters, CallDailyRollup, Campaign, CampaignDailyMetric
+from integrations.rollups import STATUS_COLUMNS
 from tests.recount import chart_recount, summary_recount
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +45,14 @@ def recount(window: CallScope, interval: Interval | None = None):
     """The independent recount (tests/recount.py) of what `window` covers."""
     args = (window.account, window.provider_account_id, window.start, window.end)
     return chart_recount(*args, interval.value) if interval else summary_recount(*args)
+
+
+def test_call_statuses_are_defined_once_in_events():
+    """The stored choices and the rollup columns follow `CallStatus`: a new status needs a column."""
+    assert [value for value, _ in Call._meta.get_field("status").choices] == [s.value for s in CallStatus]
+    columns = {field.name for field in CallCounters._meta.get_fields()}
+    assert set(STATUS_COLUMNS) == {s.value for s in CallStatus if s is not CallStatus.UNKNOWN}
+    assert not STATUS_COLUMNS - columns, "a status without its rollup column"
 
 
 def test_the_same_event_twice_is_one_call_counted_once(account):
