@@ -89,14 +89,15 @@ def call_event_notify(*, call, previous_status: str | None, audience: Audience |
     return notifications
 
 
-def device_register(*, user: AbstractUser, token: str, platform: str) -> Device:
-    """A token belongs to one device, hence to whoever signed in on it last (FCM keeps a device's token
-    across sign-ins). Push picks the recipient's devices when it sends, so from now on the previous
-    owner's notifications, those already queued included, no longer go to this device."""
-    device, _ = Device.objects.update_or_create(token=token, defaults={"user": user, "platform": platform})
+def device_register(*, user: AbstractUser, device_token: str, platform: str) -> Device:
+    """A device token (FCM's registration token, `Device.token`) belongs to one device, hence to
+    whoever signed in on it last (FCM keeps a device's token across sign-ins). Push picks the
+    recipient's devices when it sends, so from now on the previous owner's notifications, those
+    already queued included, no longer go to this device."""
+    device, _ = Device.objects.update_or_create(token=device_token, defaults={"user": user, "platform": platform})
     return device
 
 
-def device_remove(*, user: AbstractUser, token: str) -> bool:
-    deleted, _ = Device.objects.filter(user=user, token=token).delete()
+def device_remove(*, user: AbstractUser, device_token: str) -> bool:
+    deleted, _ = Device.objects.filter(user=user, token=device_token).delete()
     return bool(deleted)
