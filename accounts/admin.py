@@ -5,7 +5,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
 from accounts.models import Account, Membership
-from accounts.services import account_create
+from accounts.services import account_create, account_update
 
 
 class MembershipInline(admin.TabularInline):
@@ -66,11 +66,8 @@ class AccountAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
+            account_update(account=obj, **{field: form.cleaned_data[field] for field in form.changed_data})
             if "timezone" in form.changed_data:
-                from integrations.call_services import call_rollups_rebuild
-
-                call_rollups_rebuild(account=obj)  # days are local days: recount them in the new zone
                 self.message_user(request, "Call rollups were rebuilt for the new time zone.", messages.INFO)
             return None
         created = account_create(

@@ -1,5 +1,7 @@
 """Writes for accounts and people."""
 
+from typing import TypedDict, Unpack
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.password_validation import validate_password
@@ -7,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Account, Membership
+from integrations.call_services import call_rollups_rebuild
 
 
 def user_get_or_create(*, email: str, password: str) -> AbstractUser:
@@ -41,4 +44,27 @@ def account_create(
     account.save()
     owner = user_get_or_create(email=owner_email, password=owner_password)
     Membership.objects.create(user=owner, account=account, role=Membership.Role.OWNER)
+    return account
+
+
+class AccountChanges(TypedDict, total=False):
+    name: str
+    parent: Account | None
+    timezone: str
+
+
+@transaction.atomic
+def account_update(*, account: Account, **changes: Unpack[AccountChanges]) -> Account:
+    """Change an account (every path that edits one goes through here). The call rollups count the
+    account's local days, so a new time zone recounts them from its calls."""
+    unknown = changes.keys() - AccountChanges.__annotations__.keys()
+    if unknown:
+        raise TypeError(f"account_update() cannot change {', '.join(sorted(unknown))}")
+    stored_timezone = Account.objects.select_for_update().values_list("timezone", flat=True).get(pk=account.pk)
+    for field, value in changes.items():
+        setattr(account, field, value)
+    account.full_clean()
+    account.save()
+    if account.timezone != stored_timezone:
+        call_rollups_rebuild(account=account)
     return account

@@ -3,11 +3,17 @@
 import logging
 import re
 
+from ctm_integration.redaction import AUTHORIZATION_HEADERS, REDACTED
+
+_HEADER_NAMES = "|".join(re.escape(name) for name in sorted(AUTHORIZATION_HEADERS, key=len, reverse=True))
 _PATTERNS = [
     # Authorization headers (Basic / Bearer) wherever they are printed.
-    (re.compile(r"(Authorization['\"]?\s*[:=]\s*['\"]?)(Basic|Bearer)\s+[A-Za-z0-9+/=._-]+", re.I), r"\1\2 [REDACTED]"),
+    (
+        re.compile(rf"((?:{_HEADER_NAMES})['\"]?\s*[:=]\s*['\"]?)(Basic|Bearer)\s+[A-Za-z0-9+/=._-]+", re.I),
+        rf"\1\2 {REDACTED}",
+    ),
     # Query-string and form credentials (auth_token=..., password=..., secret=...).
-    (re.compile(r"\b(auth_token|password|secret|access_key|token)=([^&\s'\"]+)", re.I), r"\1=[REDACTED]"),
+    (re.compile(r"\b(auth_token|password|secret|access_key|token)=([^&\s'\"]+)", re.I), rf"\1={REDACTED}"),
 ]
 
 

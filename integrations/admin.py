@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Max
 
+from ctm_integration.redaction import HIDDEN_HEADERS, redact_headers
 from integrations.models import (
     Call,
     CallSyncState,
@@ -156,22 +157,10 @@ class CallSyncStateAdmin(admin.ModelAdmin):
 
 
 class RedactedHeadersMixin:
-    REDACT = {
-        "authorization",
-        "proxy-authorization",
-        "cookie",
-        "x-ctm-signature",
-        "signature",
-        "ms-signature",
-        "webhook-signature",
-    }
-
     @admin.display(description="headers")
     def headers_redacted(self, obj) -> str:
-        return "\n".join(
-            f"{name}: {'[REDACTED]' if name.lower() in self.REDACT else value}"
-            for name, value in sorted((obj.headers or {}).items())
-        )
+        shown = redact_headers(obj.headers or {}, hidden=HIDDEN_HEADERS)
+        return "\n".join(f"{name}: {value}" for name, value in sorted(shown.items()))
 
 
 @admin.register(WebhookDelivery)

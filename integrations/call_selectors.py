@@ -52,6 +52,8 @@ class CallScope:
 
 
 ROLLUP_SUMS = {column: Sum(column) for column in CallCounters.COUNTERS}
+ANSWERED = CallStatus.ANSWERED.value  # a status, and the rollup column that counts it
+CHART_COLUMNS = ("calls", ANSWERED, "duration", *(s.value for s in UNANSWERED_STATUSES))
 
 
 def _ratio(numerator: int, denominator: int, digits: int = 4) -> float:
@@ -62,14 +64,14 @@ def _summary(totals: dict[str, int | None], by_source: list[dict[str, Any]]) -> 
     t = {column: totals.get(column) or 0 for column in CallCounters.COUNTERS}
     by_status = {status: t[status] for status in sorted(STATUS_COLUMNS)}
     by_status[CallStatus.UNKNOWN.value] = t["calls"] - sum(by_status.values())
-    missed = sum(t[s.value] for s in UNANSWERED_STATUSES)
+    answered = t[ANSWERED]
     return {
         "total": t["calls"],
-        "answered": t["answered"],
-        "missed": missed,
-        "answer_rate": _ratio(t["answered"], t["calls"] - t["in_progress"]),
+        "answered": answered,
+        "missed": sum(t[s.value] for s in UNANSWERED_STATUSES),
+        "answer_rate": _ratio(answered, t["calls"] - t[CallStatus.IN_PROGRESS.value]),
         "duration": {"total": t["duration"], "average": _ratio(t["duration"], t["calls"], 1)},
-        "talk_time": {"total": t["talk_time"], "average_per_answered": _ratio(t["talk_time"], t["answered"], 1)},
+        "talk_time": {"total": t["talk_time"], "average_per_answered": _ratio(t["talk_time"], answered, 1)},
         "first_time_callers": t["first_time_callers"],
         "by_status": by_status,
         "by_source": sorted(
@@ -85,7 +87,7 @@ def _summary(totals: dict[str, int | None], by_source: list[dict[str, Any]]) -> 
 
 def call_summary(*, scope: CallScope) -> dict[str, Any]:
     rollups = CallDailyRollup.objects.filter(**scope.rollup_filter())
-    by_source = rollups.values("source").annotate(calls=Sum("calls"), answered=Sum("answered")).order_by()
+    by_source = rollups.values("source").annotate(calls=Sum("calls"), answered=Sum(ANSWERED)).order_by()
     return _summary(rollups.aggregate(**ROLLUP_SUMS), list(by_source))
 
 
@@ -122,7 +124,7 @@ def _chart(scope: CallScope, interval: Interval, rows: list[dict[str, Any]]) -> 
     totals: dict[tuple[date, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
         bucket = totals[_bucket_key(interval, row["day"], row.get("hour", 0))]
-        for column in ("calls", "answered", "duration", *(s.value for s in UNANSWERED_STATUSES)):
+        for column in CHART_COLUMNS:
             bucket[column] += row[column] or 0
     chart = []
     for start in _bucket_starts(scope, interval):
@@ -131,15 +133,12 @@ def _chart(scope: CallScope, interval: Interval, rows: list[dict[str, Any]]) -> 
             {
                 "start": start.isoformat(),
                 "total": bucket.get("calls", 0),
-                "answered": bucket.get("answered", 0),
+                "answered": bucket.get(ANSWERED, 0),
                 "missed": sum(bucket.get(s.value, 0) for s in UNANSWERED_STATUSES),
                 "duration": bucket.get("duration", 0),
             }
         )
     return chart
-
-
-CHART_COLUMNS = ("calls", "answered", "duration", *(s.value for s in UNANSWERED_STATUSES))
 
 
 def call_chart(*, scope: CallScope, interval: Interval) -> list[dict[str, Any]]:

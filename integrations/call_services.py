@@ -46,18 +46,12 @@ def _attribute(candidates: list[Campaign], event: CallEvent, fallback: Campaign 
     return fallback
 
 
-def campaign_for_call(*, account: Account, event: CallEvent, fallback: Campaign | None = None) -> Campaign | None:
-    """The account's non-disabled campaign tracking this number for this provider account, else `fallback`."""
-    candidates = attribution_candidates(account=account) if event.tracking_number else []
-    return _attribute(candidates, event, fallback)
-
-
 def _snapshot(call: Call) -> dict:
     return {f: getattr(call, f) for f in (*MERGED_FIELDS, *FINAL_FIELDS, *PAYLOAD_FIELDS, "campaign_id")}
 
 
-def _apply_event(call: Call, event: CallEvent, *, known: bool | None = None) -> None:
-    known = call.pk is not None if known is None else known
+def _apply_event(call: Call, event: CallEvent, *, known: bool) -> None:
+    """Merge `event` into `call` (`known`: the call was stored before this event)."""
     regress = known and CallStatus(call.status).is_final and not event.status.is_final
     if not regress:
         call.status = event.status.value
@@ -76,40 +70,86 @@ def _apply_event(call: Call, event: CallEvent, *, known: bool | None = None) -> 
     call.provider_account_id = event.provider_account_id or call.provider_account_id
 
 
-def call_upsert(*, account: Account, event: CallEvent, fallback_campaign: Campaign | None = None) -> CallUpsert:
-    """Insert or merge one call event. Running it again with the same event changes nothing."""
-    with transaction.atomic():
-        identity = {"account": account, "provider": event.provider, "provider_call_id": event.provider_call_id}
-        call = Call.objects.select_for_update().filter(**identity).first()
-        created = False
-        if call is None:
-            call = Call(**identity, provider_account_id=event.provider_account_id)
-            _apply_event(call, event)
-            call.campaign = campaign_for_call(account=account, event=event, fallback=fallback_campaign)
-            try:
-                with transaction.atomic():
-                    call.save(force_insert=True)
-                created = True
-            except IntegrityError:
-                # Someone else inserted it a moment ago: merge into theirs instead.
-                call = Call.objects.select_for_update().get(**identity)
-        if created:
-            rollups_apply(after=[CallFacts.of(call, timezone=account.timezone)])
-            return CallUpsert(call=call, created=True, changed=True)
+def calls_upsert(*, account: Account, items: list[tuple[CallEvent, Campaign | None]]) -> list[CallUpsert]:
+    """Insert or merge many events of one account at once, each with the campaign it falls back to,
+    and return for each, in order, what happened to its call: a handful of queries for the whole
+    batch. Every write (calls, rollups) goes through here. Runs inside the caller's transaction. If
+    another transaction inserts one of these calls meanwhile, the IntegrityError propagates: callers
+    retry (`call_upsert` does, and batch callers fall back to it one event at a time).
+    """
+    call_ids = {event.provider_call_id for event, _ in items}
+    providers = {event.provider for event, _ in items}
+    stored = {
+        (c.provider, c.provider_call_id): c
+        for c in Call.objects.select_for_update().filter(
+            account=account, provider__in=providers, provider_call_id__in=call_ids
+        )
+    }
+    candidates: list[Campaign] | None = None  # read once, when an event needs attributing
 
-        before = CallFacts.of(call, timezone=account.timezone)
-        snapshot = _snapshot(call)
-        _apply_event(call, event)
+    def attribute(event: CallEvent, fallback: Campaign | None) -> Campaign | None:
+        nonlocal candidates
+        if event.tracking_number and candidates is None:
+            candidates = attribution_candidates(account=account)
+        return _attribute(candidates or [], event, fallback)
+
+    new: dict[tuple[str, str], Call] = {}
+    before: dict[tuple[str, str], tuple[CallFacts, dict]] = {}
+    results: list[CallUpsert] = []
+    for event, fallback in items:
+        key = (event.provider, event.provider_call_id)
+        call = stored.get(key) or new.get(key)
+        if call is None:
+            call = Call(
+                account=account,
+                provider=event.provider,
+                provider_call_id=event.provider_call_id,
+                provider_account_id=event.provider_account_id,
+            )
+            _apply_event(call, event, known=False)
+            call.campaign = attribute(event, fallback)
+            new[key] = call
+            results.append(CallUpsert(call=call, created=True, changed=True))
+            continue
+        if key in stored and key not in before:
+            before[key] = (CallFacts.of(call, timezone=account.timezone), _snapshot(call))
+        previous, snapshot = call.status, _snapshot(call)
+        _apply_event(call, event, known=True)
         if call.campaign_id is None:
-            call.campaign = campaign_for_call(account=account, event=event, fallback=fallback_campaign)
-        changed_fields = [
-            "campaign" if f == "campaign_id" else f for f, old in snapshot.items() if getattr(call, f) != old
-        ]
-        if not changed_fields:
-            return CallUpsert(call=call, created=False, changed=False, previous_status=before.status)
-        call.save(update_fields=[*changed_fields, "updated_at"])
-        rollups_apply(before=[before], after=[CallFacts.of(call, timezone=account.timezone)])
-        return CallUpsert(call=call, created=False, changed=True, previous_status=before.status)
+            call.campaign = attribute(event, fallback)
+        changed = _snapshot(call) != snapshot
+        results.append(CallUpsert(call=call, created=False, changed=changed, previous_status=previous))
+
+    changed_calls = [stored[k] for k, (_, snap) in before.items() if _snapshot(stored[k]) != snap]
+    if new:
+        Call.objects.bulk_create(list(new.values()))
+    if changed_calls:
+        now = timezone.now()
+        for call in changed_calls:
+            call.updated_at = now
+        fields = [*MERGED_FIELDS, *FINAL_FIELDS, *PAYLOAD_FIELDS, "campaign", "updated_at"]
+        Call.objects.bulk_update(changed_calls, fields)
+    rollups_apply(
+        before=[before[(c.provider, c.provider_call_id)][0] for c in changed_calls],
+        after=[CallFacts.of(c, timezone=account.timezone) for c in (*new.values(), *changed_calls)],
+    )
+    return results
+
+
+def call_upsert(*, account: Account, event: CallEvent, fallback_campaign: Campaign | None = None) -> CallUpsert:
+    """Insert or merge one call event. Running it again with the same event changes nothing.
+
+    The batch core with one item; if another transaction inserts the same call meanwhile, the insert
+    fails and the event merges into their row instead."""
+    items = [(event, fallback_campaign)]
+    with transaction.atomic():
+        try:
+            with transaction.atomic():  # savepoint: a lost insert race leaves the transaction usable
+                (result,) = calls_upsert(account=account, items=items)
+        except IntegrityError:
+            # Someone else inserted it a moment ago: merge into theirs instead.
+            (result,) = calls_upsert(account=account, items=items)
+        return result
 
 
 @transaction.atomic
@@ -147,61 +187,3 @@ def call_rollups_rebuild(*, account: Account) -> int:
         batch_size=2000,
     )
     return calls.count()
-
-
-def calls_upsert(*, account: Account, items: list[tuple[CallEvent, Campaign | None]]) -> list[CallUpsert]:
-    """Many events of one account at once (the webhook fast path), with the result `call_upsert`
-    would give for each, in order: a handful of queries for the whole batch instead of a dozen per
-    event. Runs inside the caller's transaction. If another transaction inserts one of these calls
-    meanwhile, the IntegrityError propagates: callers fall back to `call_upsert` one event at a time.
-    """
-    call_ids = {event.provider_call_id for event, _ in items}
-    providers = {event.provider for event, _ in items}
-    stored = {
-        (c.provider, c.provider_call_id): c
-        for c in Call.objects.select_for_update().filter(
-            account=account, provider__in=providers, provider_call_id__in=call_ids
-        )
-    }
-    candidates = attribution_candidates(account=account)
-    new: dict[tuple[str, str], Call] = {}
-    before: dict[tuple[str, str], tuple[CallFacts, dict]] = {}
-    results: list[CallUpsert] = []
-    for event, fallback in items:
-        key = (event.provider, event.provider_call_id)
-        call = stored.get(key) or new.get(key)
-        if call is None:
-            call = Call(
-                account=account,
-                provider=event.provider,
-                provider_call_id=event.provider_call_id,
-                provider_account_id=event.provider_account_id,
-            )
-            _apply_event(call, event, known=False)
-            call.campaign = _attribute(candidates, event, fallback)
-            new[key] = call
-            results.append(CallUpsert(call=call, created=True, changed=True))
-            continue
-        if key in stored and key not in before:
-            before[key] = (CallFacts.of(call, timezone=account.timezone), _snapshot(call))
-        previous, snapshot = call.status, _snapshot(call)
-        _apply_event(call, event, known=True)
-        if call.campaign_id is None:
-            call.campaign = _attribute(candidates, event, fallback)
-        changed = _snapshot(call) != snapshot
-        results.append(CallUpsert(call=call, created=False, changed=changed, previous_status=previous))
-
-    changed_calls = [stored[k] for k, (_, snap) in before.items() if _snapshot(stored[k]) != snap]
-    if new:
-        Call.objects.bulk_create(list(new.values()))
-    if changed_calls:
-        now = timezone.now()
-        for call in changed_calls:
-            call.updated_at = now
-        fields = [*MERGED_FIELDS, *FINAL_FIELDS, *PAYLOAD_FIELDS, "campaign", "updated_at"]
-        Call.objects.bulk_update(changed_calls, fields)
-    rollups_apply(
-        before=[before[(c.provider, c.provider_call_id)][0] for c in changed_calls],
-        after=[CallFacts.of(c, timezone=account.timezone) for c in (*new.values(), *changed_calls)],
-    )
-    return results

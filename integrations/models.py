@@ -10,6 +10,7 @@ from django.utils import timezone
 from encrypted_model_fields.fields import EncryptedCharField
 
 from accounts.models import Account
+from integrations.events import CallStatus
 from integrations.phone_numbers import E164
 from integrations.webhooks.lookup_cache import lookups_changed
 
@@ -184,13 +185,7 @@ class EncryptionCanary(models.Model):
 class Call(models.Model):
     """One normalized row per provider call, from the API sync and from webhooks alike."""
 
-    class Status(models.TextChoices):
-        ANSWERED = "answered"
-        MISSED = "missed"
-        CANCELED = "canceled"
-        FAILED = "failed"
-        IN_PROGRESS = "in_progress"
-        UNKNOWN = "unknown"
+    Status = models.TextChoices("Status", [(status.name, status.value) for status in CallStatus])  # one definition
 
     class Direction(models.TextChoices):
         INBOUND = "inbound"

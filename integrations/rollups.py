@@ -14,9 +14,11 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, F, Q, Sum
 
+from integrations.events import CallStatus
 from integrations.models import CallCounters, CallDailyRollup, CallHourlyRollup, CampaignDailyMetric
 
-STATUS_COLUMNS = {"answered", "missed", "canceled", "failed", "in_progress"}
+# A rollup counts every status in its own column but `unknown` (what is left of `calls`).
+STATUS_COLUMNS = frozenset(status.value for status in CallStatus if status is not CallStatus.UNKNOWN)
 # The same counters, summed from raw calls (rebuilding rollups).
 RAW_SUMS = {
     "calls": Count("id"),

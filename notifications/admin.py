@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
+from notifications.dispatch import notification_delivery_resend
 from notifications.models import Device, Notification, NotificationDelivery, NotificationPreference
-from notifications.sending import notification_delivery_resend
 
 
 class NotificationDeliveryInline(admin.TabularInline):

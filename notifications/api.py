@@ -163,7 +163,8 @@ class DevicesView(APIView):
         the answer never tells whether a token was known."""
         payload = DeviceSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        device = device_register(user=request.user, **payload.validated_data)
+        data = payload.validated_data
+        device = device_register(user=request.user, device_token=data["token"], platform=data["platform"])
         return success(DeviceSerializer(device).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -176,7 +177,7 @@ class DevicesView(APIView):
     def delete(self, request: Request) -> Response:
         payload = DeviceRemoveSerializer(data=request.data or request.query_params)
         payload.is_valid(raise_exception=True)
-        token = payload.validated_data["token"]
-        if not device_remove(user=request.user, token=token):
+        device_token = payload.validated_data["token"]
+        if not device_remove(user=request.user, device_token=device_token):
             raise NotFound("No such device.", code="DEVICE_NOT_FOUND")
-        return success({"token": token, "removed": True})
+        return success({"token": device_token, "removed": True})

@@ -76,13 +76,3 @@ def notification_deliveries_due() -> list[int]:
         | Q(status=NotificationDelivery.Status.SENDING, claimed_at__lt=now - SENDING_TIMEOUT)
     )
     return list(NotificationDelivery.objects.filter(due).values_list("pk", flat=True)[:500])
-
-
-def notification_delivery_resend(*, delivery: NotificationDelivery) -> None:
-    """Staff: send it again (a new attempt of the same delivery)."""
-    from notifications.tasks import notification_delivery_enqueue
-
-    NotificationDelivery.objects.filter(pk=delivery.pk).update(
-        status=NotificationDelivery.Status.READY, next_attempt_at=None, last_error=""
-    )
-    notification_delivery_enqueue(delivery.pk)

@@ -3,11 +3,11 @@
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
-from django.db import transaction
 
 from accounts.models import Account
 from accounts.selectors import account_owners
 from integrations.events import UNANSWERED_STATUSES
+from notifications.dispatch import notification_deliveries_enqueue
 from notifications.models import (
     DEFAULT_ENABLED,
     Channel,
@@ -62,15 +62,8 @@ def notification_record(
         for channel in OUTSIDE_CHANNELS
         if channel in channels
     )
-    ids = [d.pk for d in deliveries]
-    if ids:
-        from notifications.tasks import notification_delivery_enqueue
-
-        transaction.on_commit(lambda: [notification_delivery_enqueue(pk) for pk in ids], robust=True)
+    notification_deliveries_enqueue(delivery_ids=[d.pk for d in deliveries])
     return notifications
-
-
-UNANSWERED = {status.value for status in UNANSWERED_STATUSES}
 
 
 def call_event_notify(*, call, previous_status: str | None, audience: Audience | None = None) -> list[Notification]:
@@ -89,21 +82,22 @@ def call_event_notify(*, call, previous_status: str | None, audience: Audience |
         notifications += notification_record(
             event=Event.CALL_RECEIVED, account=call.account, context=context, audience=audience
         )
-    if call.status in UNANSWERED and previous_status not in UNANSWERED:
+    if call.status in UNANSWERED_STATUSES and previous_status not in UNANSWERED_STATUSES:
         notifications += notification_record(
             event=Event.CALL_MISSED, account=call.account, context=context, audience=audience
         )
     return notifications
 
 
-def device_register(*, user: AbstractUser, token: str, platform: str) -> Device:
-    """A token belongs to one device, hence to whoever signed in on it last (FCM keeps a device's token
-    across sign-ins). Push picks the recipient's devices when it sends, so from now on the previous
-    owner's notifications, those already queued included, no longer go to this device."""
-    device, _ = Device.objects.update_or_create(token=token, defaults={"user": user, "platform": platform})
+def device_register(*, user: AbstractUser, device_token: str, platform: str) -> Device:
+    """A device token (FCM's registration token, `Device.token`) belongs to one device, hence to
+    whoever signed in on it last (FCM keeps a device's token across sign-ins). Push picks the
+    recipient's devices when it sends, so from now on the previous owner's notifications, those
+    already queued included, no longer go to this device."""
+    device, _ = Device.objects.update_or_create(token=device_token, defaults={"user": user, "platform": platform})
     return device
 
 
-def device_remove(*, user: AbstractUser, token: str) -> bool:
-    deleted, _ = Device.objects.filter(user=user, token=token).delete()
+def device_remove(*, user: AbstractUser, device_token: str) -> bool:
+    deleted, _ = Device.objects.filter(user=user, token=device_token).delete()
     return bool(deleted)

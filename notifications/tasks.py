@@ -5,10 +5,6 @@ from celery import shared_task
 from notifications import sending
 
 
-def notification_delivery_enqueue(delivery_id: int) -> None:
-    notification_delivery_send.delay(delivery_id)
-
-
 @shared_task(name="notifications.tasks.notification_delivery_send", soft_time_limit=60, time_limit=90)
 def notification_delivery_send(delivery_id: int) -> str:
     return sending.notification_delivery_send(delivery_id=delivery_id)

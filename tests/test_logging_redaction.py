@@ -2,6 +2,7 @@ import io
 import logging
 
 from ctm_integration.logging import redact
+from ctm_integration.redaction import CREDENTIAL_HEADERS, HIDDEN_HEADERS, redact_headers
 
 
 def project_console_handler() -> logging.StreamHandler:
@@ -34,3 +35,15 @@ def test_redact_leaves_ordinary_text_alone():
     text = "ctm GET /accounts/25001.json -> 200 in 3 ms"
     assert redact(text) == text
     assert redact("password=hunter2&user=bob") == "password=[REDACTED]&user=bob"
+
+
+def test_credential_headers_are_never_shown_and_signatures_only_stored():
+    headers = {"Authorization": "Basic QUs6U0s=", "COOKIE": "sessionid=1", "X-Ctm-Signature": "c2ln", "Accept": "*/*"}
+
+    stored = redact_headers(headers)
+    shown = redact_headers(headers, hidden=HIDDEN_HEADERS)
+
+    assert stored == {**headers, "Authorization": "[REDACTED]", "COOKIE": "[REDACTED]"}
+    assert shown == {**stored, "X-Ctm-Signature": "[REDACTED]"}
+    assert CREDENTIAL_HEADERS < HIDDEN_HEADERS
+    assert redact("Proxy-Authorization: Bearer abc.def") == "Proxy-Authorization: Bearer [REDACTED]"

@@ -29,6 +29,7 @@ from accounts.models import Account
 from ctm_integration.api.envelope import error_body
 from ctm_integration.api.outages import outage_body, outage_headers
 from ctm_integration.client_ip import client_ip
+from ctm_integration.redaction import CREDENTIAL_HEADERS
 from integrations.models import WebhookDelivery, WebhookEndpoint
 from integrations.untrusted import storable_text
 from integrations.webhooks.drain import webhook_drain_request
@@ -38,7 +39,7 @@ from integrations.webhooks.rejection_limits import rejection_count
 logger = logging.getLogger(__name__)
 
 JSON_TYPES = ("application/json", "text/json")
-REDACTED_HEADERS = {"authorization", "proxy-authorization", "cookie"}
+REDACTED_HEADERS = CREDENTIAL_HEADERS  # never stored
 REJECTED_BODY_BYTES = 4096  # what a rejected delivery keeps of its body
 
 

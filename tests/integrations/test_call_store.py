@@ -1,14 +1,17 @@
 """The local call store: idempotent upserts, no regressions, attribution, rollups equal to recounts."""
 
 import random
+import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.db import connection, transaction
 
 from integrations.call_selectors import CallScope, Interval, call_chart, call_summary
 from integrations.call_services import call_rollups_rebuild, call_upsert
 from integrations.events import CallDirection, CallEvent, CallEventKind, CallStatus
-from integrations.models import Call, CallDailyRollup, Campaign, CampaignDailyMetric
+from integrations.models import Call, CallCounters, CallDailyRollup, Campaign, CampaignDailyMetric
+from integrations.rollups import STATUS_COLUMNS
 from tests.recount import chart_recount, summary_recount
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +47,14 @@ def recount(window: CallScope, interval: Interval | None = None):
     return chart_recount(*args, interval.value) if interval else summary_recount(*args)
 
 
+def test_call_statuses_are_defined_once_in_events():
+    """The stored choices and the rollup columns follow `CallStatus`: a new status needs a column."""
+    assert [value for value, _ in Call._meta.get_field("status").choices] == [s.value for s in CallStatus]
+    columns = {field.name for field in CallCounters._meta.get_fields()}
+    assert set(STATUS_COLUMNS) == {s.value for s in CallStatus if s is not CallStatus.UNKNOWN}
+    assert not STATUS_COLUMNS - columns, "a status without its rollup column"
+
+
 def test_the_same_event_twice_is_one_call_counted_once(account):
     first = call_upsert(account=account, event=event())
     again = call_upsert(account=account, event=event())
@@ -52,6 +63,65 @@ def test_the_same_event_twice_is_one_call_counted_once(account):
     assert Call.objects.count() == 1
     summary = call_summary(scope=scope(account))
     assert (summary["total"], summary["answered"], summary["duration"]["total"]) == (1, 1, 180)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_concurrent_insert_of_the_same_call_merges_instead_of_failing(account):
+    """One transaction inserts the call and holds it; another's insert waits for it, fails on the
+    unique key once it commits, and merges its event into that row."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs row-level locking (PostgreSQL)")
+    inserted, commit = threading.Event(), threading.Event()
+    results, errors = [], []
+
+    def in_thread(work) -> threading.Thread:
+        def run() -> None:
+            try:
+                work()
+            except BaseException as exc:
+                errors.append(exc)
+                inserted.set()
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    def first() -> None:
+        with transaction.atomic():
+            results.append(call_upsert(account=account, event=event(status=CallStatus.IN_PROGRESS, duration=0)))
+            inserted.set()
+            commit.wait(timeout=30)
+
+    def second() -> None:
+        results.append(call_upsert(account=account, event=event(recording_url="https://ctm.example/audio/1")))
+
+    holder = in_thread(first)
+    assert inserted.wait(timeout=30) and not errors
+    racer = in_thread(second)
+    with connection.cursor() as cursor:  # the racer's insert is waiting on the holder's row
+        for _ in range(300):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                break
+            threading.Event().wait(0.05)
+        else:
+            pytest.fail("the second insert never waited for the first")
+    commit.set()
+    for thread in (holder, racer):
+        thread.join(timeout=60)
+
+    assert not errors, errors
+    assert [(r.created, r.changed, r.previous_status) for r in results] == [
+        (True, True, None),
+        (False, True, "in_progress"),
+    ]
+    call = Call.objects.get()
+    assert (call.status, call.duration, call.recording_url) == ("answered", 180, "https://ctm.example/audio/1")
+    assert call_summary(scope=scope(account)) == recount(scope(account))
 
 
 def test_a_late_start_never_regresses_a_completed_call(account):

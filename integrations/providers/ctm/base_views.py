@@ -10,14 +10,22 @@ from integrations.models import Key
 from integrations.providers.ctm.api_errors import CTM_ERRORS, CtmErrorsMixin
 from integrations.selectors import key_for_account
 
+# The seed's API calls the key id `tokenId`: our URLs, hence the API schema, name it `token_id`.
+# In code it is `key_id`: the views' methods receive it under that name.
+URL_KEY_ID = "token_id"
 # What `get_key` answers for a `tokenId` that is not one of the account's keys.
-TOKEN_NOT_FOUND = (404, "TOKEN_NOT_FOUND")
+KEY_NOT_FOUND = (404, "TOKEN_NOT_FOUND")
 # What a view answers that calls CTM with the key of its `tokenId` (an invalidated key is refused).
-CTM_KEY_ERRORS = (TOKEN_NOT_FOUND, TokenInvalidated, *CTM_ERRORS)
+CTM_KEY_ERRORS = (KEY_NOT_FOUND, TokenInvalidated, *CTM_ERRORS)
 
 
 class CtmView(CtmErrorsMixin, AccountScopedMixin, APIView):
     """A CTM endpoint, for one account (every method declares its answer for the API schema)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if URL_KEY_ID in kwargs:
+            kwargs["key_id"] = kwargs.pop(URL_KEY_ID)
+        return super().dispatch(request, *args, **kwargs)
 
     def get_key(self, key_id: str) -> Key:
         try:

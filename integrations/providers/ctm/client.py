@@ -31,11 +31,16 @@ MAX_PER_PAGE = 150  # CTM answers 400 above this
 
 @dataclass(frozen=True)
 class CtmCredentials:
-    """What CTM issued: an access key and secret (Basic auth), or a session token (`auth_token`)."""
+    """What CTM issued: an access key and secret (Basic auth), or a session token, sent as
+    `auth_token`, which `access_key` holds (as the Key row stores it)."""
 
     access_key: str
     secret: str = ""
-    scheme: str = "basic"  # "basic" | "session_token"
+    scheme: str = "basic"  # "basic" | "session_token" (Key.AuthScheme)
+
+    @property
+    def session_token(self) -> str:
+        return self.access_key if self.scheme == "session_token" else ""
 
 
 @dataclass(frozen=True)
@@ -74,9 +79,10 @@ def parse_authentication(body: Any) -> Authentication:
             credentials=CtmCredentials(access_key=str(body["access_key"]), secret=str(body["secret"])),
             default_account_id=default_account_id,
         )
-    if not refused and body.get("token"):
+    session_token = "" if refused else str(body.get("token") or "")
+    if session_token:
         return Authentication(
-            credentials=CtmCredentials(access_key=str(body["token"]), scheme="session_token"),
+            credentials=CtmCredentials(access_key=session_token, scheme="session_token"),
             expires_at=_parse_expiry(body.get("expires")),
             default_account_id=default_account_id,
         )
@@ -248,7 +254,7 @@ class CtmClient:
             if self.credentials is None:
                 raise CtmUnauthorized("No CTM credentials were given to the client.", status=401)
             if self.credentials.scheme == "session_token":
-                params["auth_token"] = self.credentials.access_key
+                params["auth_token"] = self.credentials.session_token
         url = f"{self.base_url}{path}"
         attempt = 0
         while True:

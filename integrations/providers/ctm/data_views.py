@@ -12,7 +12,7 @@ from integrations.call_selectors import CallScope, call_chart, call_summary, cal
 from integrations.events import CallEventKind
 from integrations.models import Provider
 from integrations.providers.ctm.access import ctm_session
-from integrations.providers.ctm.base_views import CTM_KEY_ERRORS, TOKEN_NOT_FOUND, CtmView, ctm_pagination
+from integrations.providers.ctm.base_views import CTM_KEY_ERRORS, KEY_NOT_FOUND, CtmView, ctm_pagination
 from integrations.providers.ctm.normalize import CTM_DIAL_STATUSES, UnusableCallPayload, call_event
 from integrations.providers.ctm.query_serializers import (
     CallListQuerySerializer,
@@ -62,9 +62,9 @@ class CtmAccountsView(CtmView):
         operation_id="ctm_accounts_list",
     )
     @api_errors(*CTM_KEY_ERRORS)
-    def get(self, request: Request, token_id: str) -> Response:
+    def get(self, request: Request, key_id: str) -> Response:
         query = self.valid_query(PageSerializer)
-        with ctm_session(key=self.get_key(token_id)) as ctm:
+        with ctm_session(key=self.get_key(key_id)) as ctm:
             body = ctm.list_accounts(page=query["page"], per_page=query["limit"])
         return success(body.get("accounts") or [], pagination=ctm_pagination(body, **query))
 
@@ -72,8 +72,8 @@ class CtmAccountsView(CtmView):
 class CtmAccountView(CtmView):
     @extend_schema(responses=CtmAccountSerializer, summary="One CTM account")
     @api_errors(*CTM_KEY_ERRORS)
-    def get(self, request: Request, token_id: str, ctm_account_id: str) -> Response:
-        with ctm_session(key=self.get_key(token_id)) as ctm:
+    def get(self, request: Request, key_id: str, ctm_account_id: str) -> Response:
+        with ctm_session(key=self.get_key(key_id)) as ctm:
             return success(ctm.get_account(account_id=ctm_account_id))
 
 
@@ -84,9 +84,9 @@ class CtmCallsView(CtmView):
         summary="Calls, fresh from CTM",
     )
     @api_errors(*CTM_KEY_ERRORS)
-    def get(self, request: Request, token_id: str, ctm_account_id: str) -> Response:
+    def get(self, request: Request, key_id: str, ctm_account_id: str) -> Response:
         query = self.valid_query(CallListQuerySerializer)
-        with ctm_session(key=self.get_key(token_id)) as ctm:
+        with ctm_session(key=self.get_key(key_id)) as ctm:
             body = ctm.list_calls(
                 account_id=ctm_account_id,
                 page=query["page"],
@@ -105,8 +105,8 @@ class CtmCallsView(CtmView):
 class LocalCallsView(CtmView):
     """Summary and chart: only the local store is read, so CTM being slow or down does not matter."""
 
-    def scope(self, token_id: str, ctm_account_id: str, query: dict) -> CallScope:
-        self.get_key(token_id)  # the tokenId must still be this account's
+    def scope(self, key_id: str, ctm_account_id: str, query: dict) -> CallScope:
+        self.get_key(key_id)  # the tokenId must still be this account's
         return CallScope(
             account=self.request.account,
             provider=Provider.CTM.value,
@@ -132,10 +132,10 @@ class CtmCallSummaryView(LocalCallsView):
         responses=envelope(CallSummarySerializer, meta=CallsMetaSerializer),
         summary="Call summary from the local store",
     )
-    @api_errors(TOKEN_NOT_FOUND)
-    def get(self, request: Request, token_id: str, ctm_account_id: str) -> Response:
+    @api_errors(KEY_NOT_FOUND)
+    def get(self, request: Request, key_id: str, ctm_account_id: str) -> Response:
         query = self.valid_query(DateRangeSerializer, timezone=request.account.timezone)
-        scope = self.scope(token_id, ctm_account_id, query)
+        scope = self.scope(key_id, ctm_account_id, query)
         return success(call_summary(scope=scope), meta=self.meta(scope))
 
 
@@ -145,9 +145,9 @@ class CtmCallChartView(LocalCallsView):
         responses=envelope(ChartBucketSerializer(many=True), meta=ChartMetaSerializer),
         summary="Zero-filled call timeline from the local store",
     )
-    @api_errors(TOKEN_NOT_FOUND)
-    def get(self, request: Request, token_id: str, ctm_account_id: str) -> Response:
+    @api_errors(KEY_NOT_FOUND)
+    def get(self, request: Request, key_id: str, ctm_account_id: str) -> Response:
         query = self.valid_query(ChartQuerySerializer, timezone=request.account.timezone)
-        scope = self.scope(token_id, ctm_account_id, query)
+        scope = self.scope(key_id, ctm_account_id, query)
         meta = {**self.meta(scope), "interval": query["interval"].value}
         return success(call_chart(scope=scope, interval=query["interval"]), meta=meta)

@@ -38,7 +38,9 @@ class KeySerializer(serializers.ModelSerializer):
 
 
 class ConfigInputSerializer(serializers.Serializer):
-    token = StrictCharField(max_length=64, help_text="The key id of the CTM credentials to use (unknown: 404).")
+    token = StrictCharField(
+        max_length=64, source="key_id", help_text="The key id of the CTM credentials to use (unknown: 404)."
+    )
     account_id = CtmIdField()
     subaccount_id = CtmIdField(required=False, allow_blank=True, allow_null=True, default="")
 

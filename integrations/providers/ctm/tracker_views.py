@@ -77,9 +77,9 @@ class CtmTrackersView(CtmView):
         operation_id="ctm_trackers_list",
     )
     @api_errors(*CTM_KEY_ERRORS)
-    def get(self, request: Request, token_id: str, ctm_account_id: str) -> Response:
+    def get(self, request: Request, key_id: str, ctm_account_id: str) -> Response:
         query = self.valid_query(TrackerPageSerializer)
-        with ctm_session(key=self.get_key(token_id)) as ctm:
+        with ctm_session(key=self.get_key(key_id)) as ctm:
             trackers, body = tracker_list(ctm=ctm, account_id=ctm_account_id, page=query["page"], limit=query["limit"])
         return success(trackers, pagination=ctm_pagination(body, **query))
 
@@ -89,11 +89,11 @@ class CtmTrackersView(CtmView):
         summary="Create a tracker (optionally buying a number)",
     )
     @api_errors((400, "NO_NUMBER_AVAILABLE"), *CTM_KEY_ERRORS)
-    def post(self, request: Request, token_id: str, ctm_account_id: str) -> Response:
+    def post(self, request: Request, key_id: str, ctm_account_id: str) -> Response:
         payload = TrackerCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        key = self.get_key(token_id)
+        key = self.get_key(key_id)
         buy = NumberPurchase(**data["buy_number"]) if data.get("buy_number") else None
         with ctm_session(key=key) as ctm:
             tracker = tracker_create(
@@ -105,16 +105,16 @@ class CtmTrackersView(CtmView):
 class CtmTrackerView(CtmView):
     @extend_schema(responses=TrackerSerializer, summary="One tracker")
     @api_errors(*CTM_KEY_ERRORS)
-    def get(self, request: Request, token_id: str, ctm_account_id: str, tracker_id: str) -> Response:
-        with ctm_session(key=self.get_key(token_id)) as ctm:
+    def get(self, request: Request, key_id: str, ctm_account_id: str, tracker_id: str) -> Response:
+        with ctm_session(key=self.get_key(key_id)) as ctm:
             return success(tracker_get(ctm=ctm, account_id=ctm_account_id, tracker_id=tracker_id))
 
     @extend_schema(request=TrackerInputSerializer, responses=TrackerSerializer, summary="Update a tracker")
     @api_errors(*CTM_KEY_ERRORS)
-    def put(self, request: Request, token_id: str, ctm_account_id: str, tracker_id: str) -> Response:
+    def put(self, request: Request, key_id: str, ctm_account_id: str, tracker_id: str) -> Response:
         payload = TrackerInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        key = self.get_key(token_id)
+        key = self.get_key(key_id)
         with ctm_session(key=key) as ctm:
             tracker = tracker_update(
                 ctm=ctm,
@@ -132,9 +132,9 @@ class CtmTrackerView(CtmView):
         responses={200: TrackerDeletedSerializer},
     )
     @api_errors(*CTM_KEY_ERRORS)
-    def delete(self, request: Request, token_id: str, ctm_account_id: str, tracker_id: str) -> Response:
+    def delete(self, request: Request, key_id: str, ctm_account_id: str, tracker_id: str) -> Response:
         query = self.valid_query(TrackerDeleteQuerySerializer)
-        with ctm_session(key=self.get_key(token_id)) as ctm:
+        with ctm_session(key=self.get_key(key_id)) as ctm:
             released = tracker_delete(
                 ctm=ctm, account_id=ctm_account_id, tracker_id=tracker_id, release_numbers=query["release_numbers"]
             )

@@ -1,5 +1,6 @@
 from django.urls import path, register_converter
 
+from integrations.providers.ctm.base_views import URL_KEY_ID
 from integrations.providers.ctm.data_views import (
     CtmAccountsView,
     CtmAccountView,
@@ -27,7 +28,8 @@ class CtmIdConverter:
 
 register_converter(CtmIdConverter, "ctmid")
 
-ACCOUNT = "<ctmid:token_id>/accounts/<ctmid:ctm_account_id>"
+KEY = f"<ctmid:{URL_KEY_ID}>"
+ACCOUNT = f"{KEY}/accounts/<ctmid:ctm_account_id>"
 
 urlpatterns = [
     path("auth", CtmAuthView.as_view(), name="ctm-auth"),
@@ -35,9 +37,9 @@ urlpatterns = [
     # public receivers (no JWT): the seed's shared URL, and one URL per registered endpoint
     path("webhook/call-update", CtmWebhookView.as_view(), name="ctm-webhook-call-update"),
     path("webhook/<uuid:endpoint_id>/", CtmWebhookView.as_view(), name="ctm-webhook-endpoint"),
-    path("<ctmid:token_id>/webhook", CtmWebhooksView.as_view(), name="ctm-webhooks"),
-    path("<ctmid:token_id>/webhook/<uuid:webhook_id>", CtmWebhookRegistrationView.as_view(), name="ctm-webhook"),
-    path("<ctmid:token_id>/accounts", CtmAccountsView.as_view(), name="ctm-accounts"),
+    path(f"{KEY}/webhook", CtmWebhooksView.as_view(), name="ctm-webhooks"),
+    path(f"{KEY}/webhook/<uuid:webhook_id>", CtmWebhookRegistrationView.as_view(), name="ctm-webhook"),
+    path(f"{KEY}/accounts", CtmAccountsView.as_view(), name="ctm-accounts"),
     path(ACCOUNT, CtmAccountView.as_view(), name="ctm-account"),
     path(f"{ACCOUNT}/calls", CtmCallsView.as_view(), name="ctm-calls"),
     path(f"{ACCOUNT}/calls/summary", CtmCallSummaryView.as_view(), name="ctm-call-summary"),

@@ -79,7 +79,7 @@ class CtmConfigView(CtmView):
         payload = ConfigInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        key = self.get_key(data["token"])
+        key = self.get_key(data["key_id"])
         with ctm_session(key=key) as ctm:
             ctm_account = ctm.get_account(account_id=data["account_id"])
             sub_account = ctm.get_account(account_id=data["subaccount_id"]) if data["subaccount_id"] else None

@@ -11,7 +11,7 @@ from ctm_integration.api.errors import NotFound
 from ctm_integration.api.fields import StrictUUIDField
 from ctm_integration.api.schema import api_errors
 from integrations.models import Campaign, WebhookEndpoint
-from integrations.providers.ctm.base_views import CTM_KEY_ERRORS, TOKEN_NOT_FOUND, CtmView
+from integrations.providers.ctm.base_views import CTM_KEY_ERRORS, KEY_NOT_FOUND, CtmView
 from integrations.providers.ctm.normalize import WEBHOOK_EVENTS
 from integrations.providers.ctm.response_serializers import WebhookSerializer
 from integrations.providers.ctm.serializers import CtmIdField
@@ -63,9 +63,9 @@ class WebhookViewMixin:
 
 class CtmWebhooksView(WebhookViewMixin, CtmView):
     @extend_schema(responses=WebhookSerializer(many=True), summary="The account's CTM webhooks")
-    @api_errors(TOKEN_NOT_FOUND)
-    def get(self, request: Request, token_id: str) -> Response:
-        key = self.get_key(token_id)
+    @api_errors(KEY_NOT_FOUND)
+    def get(self, request: Request, key_id: str) -> Response:
+        key = self.get_key(key_id)
         endpoints = webhook_endpoints_for_account(account=request.account).filter(key=key)
         return success([webhook_representation(e, base_url=self.base_url()) for e in endpoints])
 
@@ -75,12 +75,12 @@ class CtmWebhooksView(WebhookViewMixin, CtmView):
         summary="Register a CTM webhook for a campaign",
     )
     @api_errors(*CTM_KEY_ERRORS)
-    def post(self, request: Request, token_id: str) -> Response:
+    def post(self, request: Request, key_id: str) -> Response:
         payload = WebhookCreateSerializer(data=request.data, context={"account": request.account})
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         endpoint = webhook_endpoint_register(
-            key=self.get_key(token_id),
+            key=self.get_key(key_id),
             campaign=data["campaign_id"],
             provider_account_id=data["calltracking_account_id"],
             events=data["events"],
@@ -92,8 +92,8 @@ class CtmWebhooksView(WebhookViewMixin, CtmView):
 class CtmWebhookRegistrationView(WebhookViewMixin, CtmView):
     @extend_schema(summary="Delete a CTM webhook (at CTM too)", request=None, responses={200: WebhookSerializer})
     @api_errors((404, "WEBHOOK_NOT_FOUND"), *CTM_KEY_ERRORS)
-    def delete(self, request: Request, token_id: str, webhook_id: str) -> Response:
-        key = self.get_key(token_id)
+    def delete(self, request: Request, key_id: str, webhook_id: str) -> Response:
+        key = self.get_key(key_id)
         endpoint = (
             webhook_endpoints_for_account(account=request.account)
             .filter(key=key, pk=webhook_id, status=WebhookEndpoint.Status.ACTIVE)
