@@ -1,6 +1,7 @@
 """Writing calls: idempotent upserts from any source (sync, webhooks), with rollups kept exact."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models.functions import TruncDate, TruncHour
@@ -12,10 +13,24 @@ from integrations.models import Call, CallDailyRollup, CallHourlyRollup, Campaig
 from integrations.rollups import RAW_SUMS, ROLLUP_MODELS, CallFacts, rollups_apply, zone
 
 # Fields an event may fill; an empty incoming value never erases a known one.
-MERGED_FIELDS = ("tracking_number", "caller_number", "source", "recording_url")
+MERGED_FIELDS = (
+    "tracking_number",
+    "caller_number",
+    "source",
+    "recording_url",
+    "caller_name",
+    "caller_location",
+    "transcript",
+    "keywords",
+    "scoring",
+    "attribution",
+)
 # Fields only a final event may change once the call is final (a late "start" must not regress it).
 FINAL_FIELDS = ("status", "duration", "talk_time", "direction", "is_first_time_caller", "started_at")
-PAYLOAD_FIELDS = ("raw", "normalization_notes", "provider_account_id")
+PAYLOAD_FIELDS = ("raw", "normalization_notes", "provider_account_id", "provider_call_id", "provisional", "voicemail")
+# A provisional call (its provider id not known yet) and the later event of the same call: same
+# tracking and caller numbers, starts at most this far apart.
+PROVISIONAL_JOIN_WINDOW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -66,8 +81,48 @@ def _apply_event(call: Call, event: CallEvent, *, known: bool) -> None:
     for name in MERGED_FIELDS:
         value = getattr(event, name)
         if value:
-            setattr(call, name, value)
+            setattr(call, name, list(value) if isinstance(value, tuple) else value)
+    call.voicemail = call.voicemail or event.voicemail
+    if call.provisional and not event.provisional:
+        # The later event of a provisional call: it brings the provider's id, and its data wins.
+        call.provider_call_id, call.provisional = event.provider_call_id, False
     call.provider_account_id = event.provider_account_id or call.provider_account_id
+
+
+def _same_call(call: Call, event: CallEvent) -> bool:
+    return (
+        call.provider == event.provider
+        and call.tracking_number == event.tracking_number
+        and call.caller_number == event.caller_number
+        and abs(call.started_at - event.started_at) <= PROVISIONAL_JOIN_WINDOW
+    )
+
+
+def _provisional_partners(*, account: Account, events: list[CallEvent]) -> dict[tuple[str, str], Call]:
+    """For events whose call is not stored under their id: the stored call they are the other half
+    of. A provider's event with its id joins a provisional call (its start, sent before the id was
+    known); a provisional event that arrives late joins the call it started. One small query each
+    (the provisional calls are a partial index), and none when no event can have a partner."""
+    found: dict[tuple[str, str], Call] = {}
+    joinable = [e for e in events if e.tracking_number and e.caller_number]
+    for provisional in (True, False):
+        wanted = [e for e in joinable if e.provisional is not provisional]
+        if not wanted:
+            continue
+        rows = list(
+            Call.objects.select_for_update().filter(
+                account=account,
+                provisional=provisional,
+                tracking_number__in={e.tracking_number for e in wanted},
+                started_at__gte=min(e.started_at for e in wanted) - PROVISIONAL_JOIN_WINDOW,
+                started_at__lte=max(e.started_at for e in wanted) + PROVISIONAL_JOIN_WINDOW,
+            )
+        )
+        for event in wanted:
+            partner = next((row for row in rows if _same_call(row, event)), None)
+            if partner is not None:
+                found[(event.provider, event.provider_call_id)] = partner
+    return found
 
 
 def calls_upsert(*, account: Account, items: list[tuple[CallEvent, Campaign | None]]) -> list[CallUpsert]:
@@ -85,6 +140,8 @@ def calls_upsert(*, account: Account, items: list[tuple[CallEvent, Campaign | No
             account=account, provider__in=providers, provider_call_id__in=call_ids
         )
     }
+    unstored = [event for event, _ in items if (event.provider, event.provider_call_id) not in stored]
+    stored.update(_provisional_partners(account=account, events=unstored))
     candidates: list[Campaign] | None = None  # read once, when an event needs attributing
 
     def attribute(event: CallEvent, fallback: Campaign | None) -> Campaign | None:
@@ -94,7 +151,7 @@ def calls_upsert(*, account: Account, items: list[tuple[CallEvent, Campaign | No
         return _attribute(candidates or [], event, fallback)
 
     new: dict[tuple[str, str], Call] = {}
-    before: dict[tuple[str, str], tuple[CallFacts, dict]] = {}
+    before: dict[int, tuple[Call, CallFacts, dict]] = {}  # by stored row: a joined call has two keys
     results: list[CallUpsert] = []
     for event, fallback in items:
         key = (event.provider, event.provider_call_id)
@@ -105,14 +162,15 @@ def calls_upsert(*, account: Account, items: list[tuple[CallEvent, Campaign | No
                 provider=event.provider,
                 provider_call_id=event.provider_call_id,
                 provider_account_id=event.provider_account_id,
+                provisional=event.provisional,
             )
             _apply_event(call, event, known=False)
             call.campaign = attribute(event, fallback)
             new[key] = call
             results.append(CallUpsert(call=call, created=True, changed=True))
             continue
-        if key in stored and key not in before:
-            before[key] = (CallFacts.of(call, timezone=account.timezone), _snapshot(call))
+        if call.pk is not None and call.pk not in before:
+            before[call.pk] = (call, CallFacts.of(call, timezone=account.timezone), _snapshot(call))
         previous, snapshot = call.status, _snapshot(call)
         _apply_event(call, event, known=True)
         if call.campaign_id is None:
@@ -120,18 +178,18 @@ def calls_upsert(*, account: Account, items: list[tuple[CallEvent, Campaign | No
         changed = _snapshot(call) != snapshot
         results.append(CallUpsert(call=call, created=False, changed=changed, previous_status=previous))
 
-    changed_calls = [stored[k] for k, (_, snap) in before.items() if _snapshot(stored[k]) != snap]
+    changed = [(call, facts) for call, facts, snap in before.values() if _snapshot(call) != snap]
     if new:
         Call.objects.bulk_create(list(new.values()))
-    if changed_calls:
+    if changed:
         now = timezone.now()
-        for call in changed_calls:
+        for call, _ in changed:
             call.updated_at = now
         fields = [*MERGED_FIELDS, *FINAL_FIELDS, *PAYLOAD_FIELDS, "campaign", "updated_at"]
-        Call.objects.bulk_update(changed_calls, fields)
+        Call.objects.bulk_update([call for call, _ in changed], fields)
     rollups_apply(
-        before=[before[(c.provider, c.provider_call_id)][0] for c in changed_calls],
-        after=[CallFacts.of(c, timezone=account.timezone) for c in (*new.values(), *changed_calls)],
+        before=[facts for _, facts in changed],
+        after=[CallFacts.of(c, timezone=account.timezone) for c in (*new.values(), *(call for call, _ in changed))],
     )
     return results
 

@@ -211,6 +211,16 @@ class Call(models.Model):
     normalization_notes = models.JSONField(
         default=list, blank=True, help_text="What was changed to store the provider's data (text cut, NULs removed)"
     )
+    caller_name = models.CharField(max_length=200, blank=True)
+    caller_location = models.JSONField(default=dict, blank=True, help_text="city, state, country, postal_code...")
+    transcript = models.TextField(blank=True)
+    voicemail = models.BooleanField(default=False, help_text="The caller left a voicemail (transcript: its text)")
+    keywords = models.JSONField(default=list, blank=True, help_text="Spotted in the conversation")
+    scoring = models.JSONField(default=dict, blank=True, help_text="The provider's call scoring")
+    attribution = models.JSONField(default=dict, blank=True, help_text="utm_*, gclid, referrer, landing page")
+    provisional = models.BooleanField(
+        default=False, help_text="Its provider id is not known yet: joined to its later event by number and time"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -220,7 +230,14 @@ class Call(models.Model):
                 fields=["provider", "account", "provider_call_id"], name="call_unique_provider_account_call"
             )
         ]
-        indexes = [models.Index(fields=["account", "provider", "provider_account_id", "started_at"])]
+        indexes = [
+            models.Index(fields=["account", "provider", "provider_account_id", "started_at"]),
+            models.Index(
+                fields=["account", "tracking_number", "started_at"],
+                condition=Q(provisional=True),
+                name="call_provisional_join",
+            ),
+        ]
         ordering = ["-started_at"]
 
     def __str__(self) -> str:

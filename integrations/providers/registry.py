@@ -3,8 +3,9 @@
 from integrations.providers.base import Provider
 from integrations.providers.ctm.provider import PROVIDER as CALLTRACKINGMETRICS
 from integrations.providers.custom.provider import PROVIDER as CUSTOM
+from integrations.providers.marketingedge.provider import PROVIDER as MARKETINGEDGE
 
-PROVIDERS: tuple[Provider, ...] = (CALLTRACKINGMETRICS, CUSTOM)
+PROVIDERS: tuple[Provider, ...] = (CALLTRACKINGMETRICS, MARKETINGEDGE, CUSTOM)
 
 _BY_SLUG = {provider.slug: provider for provider in PROVIDERS}
 

@@ -195,7 +195,8 @@ def _process_batch(deliveries: list[WebhookDelivery]) -> dict[int, str]:
         except Exception as exc:
             failures[delivery.pk] = (exc, traceback.format_exc())
             continue
-        work[delivery.account_id].extend((delivery, event) for event in events)
+        if events:  # a delivery of ignored events only changes no call
+            work[delivery.account_id].extend((delivery, event) for event in events)
         outcome[delivery.pk] = WebhookDelivery.Status.PROCESSED
 
     links = []
