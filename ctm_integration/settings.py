@@ -208,6 +208,9 @@ SPECTACULAR_SETTINGS = {
         "SuccessTrueEnum": [(True, True)],
         "SuccessFalseEnum": [(False, False)],
         "EndpointStatusEnum": "integrations.models.WebhookEndpoint.Status",
+        "CallStatusEnum": "integrations.models.Call.Status",
+        "CampaignStatusEnum": "integrations.models.Campaign.Status",
+        "CallDirectionEnum": "integrations.models.Call.Direction",
     },
 }
 # Schema and docs for anyone, or only for a JWT or a staff session (ctm_integration/api/docs.py).

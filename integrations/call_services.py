@@ -98,6 +98,11 @@ def _same_call(call: Call, event: CallEvent) -> bool:
     )
 
 
+def _batch_partner(created, event: CallEvent) -> Call | None:
+    """Among the calls a batch is creating: the other half of `event`'s call, if any."""
+    return next((c for c in created if c.provisional is not event.provisional and _same_call(c, event)), None)
+
+
 def _provisional_partners(*, account: Account, events: list[CallEvent]) -> dict[tuple[str, str], Call]:
     """For events whose call is not stored under their id: the stored call they are the other half
     of. A provider's event with its id joins a provisional call (its start, sent before the id was
@@ -156,6 +161,14 @@ def calls_upsert(*, account: Account, items: list[tuple[CallEvent, Campaign | No
     for event, fallback in items:
         key = (event.provider, event.provider_call_id)
         call = stored.get(key) or new.get(key)
+        partner = None if call is not None else _batch_partner(new.values(), event)
+        if partner is not None:
+            # The other half of a call this batch is creating (a provisional start and its event).
+            new[key] = partner
+            previous = partner.status
+            _apply_event(partner, event, known=True)
+            results.append(CallUpsert(call=partner, created=True, changed=True, previous_status=previous))
+            continue
         if call is None:
             call = Call(
                 account=account,
@@ -179,8 +192,9 @@ def calls_upsert(*, account: Account, items: list[tuple[CallEvent, Campaign | No
         results.append(CallUpsert(call=call, created=False, changed=changed, previous_status=previous))
 
     changed = [(call, facts) for call, facts, snap in before.values() if _snapshot(call) != snap]
-    if new:
-        Call.objects.bulk_create(list(new.values()))
+    created = list({id(call): call for call in new.values()}.values())  # a joined call has two keys
+    if created:
+        Call.objects.bulk_create(created)
     if changed:
         now = timezone.now()
         for call, _ in changed:
@@ -189,7 +203,7 @@ def calls_upsert(*, account: Account, items: list[tuple[CallEvent, Campaign | No
         Call.objects.bulk_update([call for call, _ in changed], fields)
     rollups_apply(
         before=[facts for _, facts in changed],
-        after=[CallFacts.of(c, timezone=account.timezone) for c in (*new.values(), *(call for call, _ in changed))],
+        after=[CallFacts.of(c, timezone=account.timezone) for c in (*created, *(call for call, _ in changed))],
     )
     return results
 

@@ -119,3 +119,14 @@ def test_the_registration_echo_is_answered_as_text(client, me_endpoint):
 
 def test_other_receivers_serve_no_get(client, endpoint):
     assert client.get(f"/v1/e/calltrackingmetrics/webhook/{endpoint.pk}/", {"echo": "x"}).status_code == 405
+
+
+def test_a_start_and_its_call_in_one_batch_are_one_call_counted_once(client, me_endpoint, account, caplog):
+    for payload in (START, PREPROCESSED, PROCESSED):
+        assert deliver(client, me_endpoint, payload).status_code == 200
+
+    assert set(webhook_deliveries_process().values()) == {"processed"}  # one batch, no fallback
+
+    assert "processing one by one" not in caplog.text
+    assert Call.objects.count() == 1
+    assert CallDailyRollup.objects.filter(account=account).aggregate(n=Sum("calls"))["n"] == 1
