@@ -26,6 +26,10 @@ class Provider:
     urls: str | None = None
     # Whatever else it offers (a client, a sync, registration at the provider), by name.
     features: dict[str, Any] = field(default_factory=dict)
+    # For `manage.py webhook_send`: the headers that sign `body` with `secret` as the provider does,
+    # and a realistic delivery per event (paths from the project root).
+    sign: Callable[[bytes, str], dict[str, str]] | None = None
+    samples: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"slug": self.slug, "name": self.name, "events": list(self.events), "auth": list(self.auth)}

@@ -219,3 +219,13 @@ def test_a_ctm_endpoint_is_removed_through_ctms_route_not_deactivated_behind_its
     assert endpoint.status == "active"
     renamed = api.patch(f"/v1/webhook-endpoints/{endpoint.pk}", {"name": "Front desk"}, format="json")
     assert renamed.status_code == 200 and renamed.json()["data"]["name"] == "Front desk"
+
+
+def test_receivers_need_no_csrf_token_as_providers_have_none(api):
+    from django.test import Client
+
+    data = create_endpoint(api).json()["data"]
+    body = json.dumps(CALL).encode()
+    strict = Client(enforce_csrf_checks=True)  # as a real server checks; the default test client does not
+
+    assert post(strict, path_of(data["url"]), body, **signed(data["signing_secret"], body)).status_code == 200

@@ -1,8 +1,24 @@
 """A mapped custom source as a provider: its line in the registry."""
 
+import uuid
+
+from django.utils import timezone
+from standardwebhooks import Webhook
+
 from integrations.providers.base import Provider
 from integrations.providers.custom.normalize import SLUG, delivery_events, field_map_clean
 from integrations.providers.custom.receiver import HEADER_TOKEN, STANDARD_WEBHOOKS, CustomWebhookView
+
+
+def sign(body: bytes, secret: str) -> dict[str, str]:
+    """Standard Webhooks headers for a new message."""
+    message_id, now = f"msg_{uuid.uuid4().hex}", timezone.now()
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": Webhook(secret).sign(message_id, now, body.decode()),
+    }
+
 
 PROVIDER = Provider(
     slug=SLUG,
@@ -12,4 +28,6 @@ PROVIDER = Provider(
     delivery_events=delivery_events,
     receiver=CustomWebhookView,
     features={"field_map": field_map_clean},
+    sign=sign,
+    samples={"call": "tests/fixtures/custom/call__sample.json"},
 )
