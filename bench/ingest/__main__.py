@@ -68,6 +68,23 @@ def write_requests(path: Path, *, endpoint_path: str, count: int, first_id: int)
             handle.write(json.dumps({"path": endpoint_path, "headers": headers, "body": body}) + "\n")
 
 
+def write_marketingedge_requests(path: Path, *, endpoint_path: str, secret: str, count: int, first_id: int) -> None:
+    """Marketing Edge CallProcessed deliveries (the seed's, with a new Id, call id and caller each),
+    signed `ms-signature: sha256=<hex>` by this bench's own HMAC code."""
+    import hashlib
+    import hmac
+
+    sample = json.loads((ROOT / "tests/fixtures/marketingedge/CallDetails.CallProcessed__aligned.json").read_text())
+    with path.open("w") as handle:
+        for n in range(first_id, first_id + count):
+            notification = {**sample["Notifications"][0], "TelmetricsId": 3_000_000_000 + n}
+            notification["CallerNumber"] = f"905{n % 10_000_000:07d}"
+            body = json.dumps({**sample, "Id": f"{n:032x}", "Notifications": [notification]})
+            signature = "sha256=" + hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest()
+            headers = {"Content-Type": "application/json", "ms-signature": signature}
+            handle.write(json.dumps({"path": endpoint_path, "headers": headers, "body": body}) + "\n")
+
+
 def load(url: str, requests_file: Path, *, concurrency: int, duration: float, rate: float = 0.0) -> dict:
     from django.db import connection
 
@@ -141,6 +158,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
     parser.add_argument("--worker-timeout", type=float, default=180.0)
     parser.add_argument("--port", type=int, default=8799)
+    parser.add_argument("--provider", choices=["calltrackingmetrics", "marketingedge"], default="calltrackingmetrics")
     args = parser.parse_args()
 
     ensure_database(os.environ["DATABASE_URL"])
@@ -153,12 +171,30 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
     endpoint = setup_endpoint()
-    endpoint_path = f"/v1/e/calltrackingmetrics/webhook/{endpoint.pk}/"
     workdir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     per_run = int(4000 * args.duration)
     runs = {"warmup": 0, "ingest": 1, "half": 2}
-    for name, n in runs.items():
-        write_requests(workdir / f"{name}.jsonl", endpoint_path=endpoint_path, count=per_run, first_id=1 + n * per_run)
+    if args.provider == "marketingedge":
+        from integrations.webhooks.endpoints import webhook_endpoint_create
+
+        created = webhook_endpoint_create(
+            account=endpoint.account, provider="marketingedge", campaign=endpoint.campaign
+        )
+        endpoint_path = f"/v1/e/marketingedge/webhook/{created.endpoint.pk}/"
+        for name, n in runs.items():
+            write_marketingedge_requests(
+                workdir / f"{name}.jsonl",
+                endpoint_path=endpoint_path,
+                secret=created.revealed["signing_secret"],
+                count=per_run,
+                first_id=1 + n * per_run,
+            )
+    else:
+        endpoint_path = f"/v1/e/calltrackingmetrics/webhook/{endpoint.pk}/"
+        for name, n in runs.items():
+            write_requests(
+                workdir / f"{name}.jsonl", endpoint_path=endpoint_path, count=per_run, first_id=1 + n * per_run
+            )
     bare_file = workdir / "bare.jsonl"
     with (workdir / "ingest.jsonl").open() as src, bare_file.open("w") as dst:
         for line in src:
@@ -166,7 +202,8 @@ def main() -> None:
 
     base = f"http://127.0.0.1:{args.port}"
     print(
-        f"gunicorn: {args.workers} workers x {args.threads} threads (gthread); load: {args.concurrency} "
+        f"{args.provider} deliveries; gunicorn: {args.workers} workers x {args.threads} threads (gthread); "
+        f"load: {args.concurrency} "
         f"connections from a separate process; {args.duration:.0f} s per run; PostgreSQL + Redis"
     )
     server = gunicorn_start(args.port, workers=args.workers, threads=args.threads)
