@@ -48,8 +48,9 @@ def attribution_candidates(*, account: Account) -> list[Campaign]:
     )
 
 
-def _attribute(candidates: list[Campaign], event: CallEvent, fallback: Campaign | None) -> Campaign | None:
-    """Tracking-number rules for the provider account first, then `fallback` (the endpoint's campaign)."""
+def campaign_attribute(candidates: list[Campaign], event, fallback: Campaign | None) -> Campaign | None:
+    """Tracking-number rules for the provider account first, then `fallback` (the endpoint's campaign).
+    `event`: anything with `provider`, `provider_account_id` and `tracking_number` (a call, a text message)."""
     if event.tracking_number:
         for campaign in candidates:
             if (
@@ -148,7 +149,7 @@ def calls_upsert(*, account: Account, items: list[tuple[CallEvent, Campaign | No
         nonlocal candidates
         if event.tracking_number and candidates is None:
             candidates = attribution_candidates(account=account)
-        return _attribute(candidates or [], event, fallback)
+        return campaign_attribute(candidates or [], event, fallback)
 
     new: dict[tuple[str, str], Call] = {}
     before: dict[int, tuple[Call, CallFacts, dict]] = {}  # by stored row: a joined call has two keys
