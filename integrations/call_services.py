@@ -8,7 +8,7 @@ from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
 from accounts.models import Account
-from integrations.events import CallEvent, CallStatus
+from integrations.events import CallEvent, CallEventKind, CallStatus
 from integrations.models import Call, CallDailyRollup, CallHourlyRollup, Campaign, CampaignDailyMetric
 from integrations.rollups import RAW_SUMS, ROLLUP_MODELS, CallFacts, rollups_apply, zone
 
@@ -69,6 +69,10 @@ def _snapshot(call: Call) -> dict:
 def _apply_event(call: Call, event: CallEvent, *, known: bool) -> None:
     """Merge `event` into `call` (`known`: the call was stored before this event)."""
     regress = known and CallStatus(call.status).is_final and not event.status.is_final
+    # An update that does not say how the call went (a voicemail, a recording of a stored call) fills
+    # in what it carries and leaves the call's outcome, times and payload as they are.
+    partial = known and event.kind is CallEventKind.UPDATED and event.status is CallStatus.UNKNOWN
+    regress = regress or partial
     if not regress:
         call.status = event.status.value
         call.direction = event.direction.value
