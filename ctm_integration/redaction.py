@@ -19,3 +19,16 @@ HIDDEN_HEADERS = CREDENTIAL_HEADERS | SIGNATURE_HEADERS
 def redact_headers(headers: Mapping[str, str], *, hidden: frozenset[str] = CREDENTIAL_HEADERS) -> dict[str, str]:
     """`headers` with the value of every header named in `hidden` (any case) replaced by REDACTED."""
     return {name: REDACTED if name.lower() in hidden else value for name, value in headers.items()}
+
+
+# Query parameters that carry a credential (an endpoint's `?token=`): never stored, shown or logged.
+CREDENTIAL_QUERY_PARAMS = frozenset({"token"})
+
+
+def redact_query(query_string: str, *, hidden: frozenset[str] = CREDENTIAL_QUERY_PARAMS) -> str:
+    """A raw query string with the value of every parameter named in `hidden` (any case) replaced."""
+    parts = []
+    for part in query_string.split("&"):
+        name, sep, _ = part.partition("=")
+        parts.append(f"{name}={REDACTED}" if sep and name.lower() in hidden else part)
+    return "&".join(parts)

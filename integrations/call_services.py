@@ -8,7 +8,7 @@ from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
 from accounts.models import Account
-from integrations.events import CallEvent, CallStatus
+from integrations.events import CallEvent, CallEventKind, CallStatus
 from integrations.models import Call, CallDailyRollup, CallHourlyRollup, Campaign, CampaignDailyMetric
 from integrations.rollups import RAW_SUMS, ROLLUP_MODELS, CallFacts, rollups_apply, zone
 
@@ -48,8 +48,9 @@ def attribution_candidates(*, account: Account) -> list[Campaign]:
     )
 
 
-def _attribute(candidates: list[Campaign], event: CallEvent, fallback: Campaign | None) -> Campaign | None:
-    """Tracking-number rules for the provider account first, then `fallback` (the endpoint's campaign)."""
+def campaign_attribute(candidates: list[Campaign], event, fallback: Campaign | None) -> Campaign | None:
+    """Tracking-number rules for the provider account first, then `fallback` (the endpoint's campaign).
+    `event`: anything with `provider`, `provider_account_id` and `tracking_number` (a call, a text message)."""
     if event.tracking_number:
         for campaign in candidates:
             if (
@@ -68,6 +69,10 @@ def _snapshot(call: Call) -> dict:
 def _apply_event(call: Call, event: CallEvent, *, known: bool) -> None:
     """Merge `event` into `call` (`known`: the call was stored before this event)."""
     regress = known and CallStatus(call.status).is_final and not event.status.is_final
+    # An update that does not say how the call went (a voicemail, a recording of a stored call) fills
+    # in what it carries and leaves the call's outcome, times and payload as they are.
+    partial = known and event.kind is CallEventKind.UPDATED and event.status is CallStatus.UNKNOWN
+    regress = regress or partial
     if not regress:
         call.status = event.status.value
         call.direction = event.direction.value
@@ -153,7 +158,7 @@ def calls_upsert(*, account: Account, items: list[tuple[CallEvent, Campaign | No
         nonlocal candidates
         if event.tracking_number and candidates is None:
             candidates = attribution_candidates(account=account)
-        return _attribute(candidates or [], event, fallback)
+        return campaign_attribute(candidates or [], event, fallback)
 
     new: dict[tuple[str, str], Call] = {}
     before: dict[int, tuple[Call, CallFacts, dict]] = {}  # by stored row: a joined call has two keys

@@ -22,7 +22,7 @@ from ctm_integration.api.pagination import EnvelopePagination
 from ctm_integration.api.schema import envelope
 from ctm_integration.api.serializers import ClosedSerializer
 from integrations.models import WebhookEndpoint
-from integrations.providers.registry import provider_choices
+from integrations.providers.registry import UnknownProvider, provider_choices, provider_for
 from integrations.selectors import campaigns_for_account, webhook_endpoints_for_account
 from integrations.webhooks.endpoints import (
     EndpointWithSecrets,
@@ -46,6 +46,11 @@ class EndpointSerializer(serializers.Serializer):
     header_name = serializers.CharField(help_text="header_token: the header that carries the token")
     public_key = serializers.CharField(help_text="A static header value deliveries must carry, if set")
     field_map = serializers.DictField(child=serializers.CharField(), help_text="custom: our field -> dotted path")
+    urls = serializers.DictField(
+        child=serializers.URLField(),
+        required=False,
+        help_text="Providers configured with one URL per event type: event -> its URL (`url?event=<event>`)",
+    )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
@@ -104,7 +109,21 @@ def endpoint_url(endpoint: WebhookEndpoint, *, request: Request, with_credential
     return url
 
 
+def event_urls(endpoint: WebhookEndpoint, *, url: str) -> dict[str, str] | None:
+    """One URL per event, for a provider whose sender is configured with one URL per event type."""
+    try:
+        separate = provider_for(endpoint.provider).features.get("event_urls")
+    except UnknownProvider:
+        return None
+    if not separate:
+        return None
+    joiner = "&" if "?" in url else "?"
+    return {event: f"{url}{joiner}{urlencode({'event': event})}" for event in endpoint.events}
+
+
 def representation(endpoint: WebhookEndpoint, *, request: Request, revealed: dict | None = None) -> dict:
+    url = endpoint_url(endpoint, request=request, with_credential=bool(revealed))
+    urls = event_urls(endpoint, url=url)
     data = {
         "id": str(endpoint.pk),
         "provider": endpoint.provider,
@@ -112,13 +131,14 @@ def representation(endpoint: WebhookEndpoint, *, request: Request, revealed: dic
         "campaign_id": str(endpoint.campaign_id) if endpoint.campaign_id else None,
         "auth": endpoint.auth,
         "status": endpoint.status,
-        "url": endpoint_url(endpoint, request=request, with_credential=bool(revealed)),
+        "url": url,
         "events": endpoint.events,
         "header_name": endpoint.header_name,
         "public_key": endpoint.public_key,
         "field_map": endpoint.field_map,
         "created_at": endpoint.created_at.isoformat(),
         "updated_at": endpoint.updated_at.isoformat(),
+        **({"urls": urls} if urls is not None else {}),
     }
     return {**data, **(revealed or {})}
 

@@ -490,3 +490,129 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} delivery {self.pk} ({self.status})"
+
+
+# --- What providers send besides calls: text messages, form leads, their trackers, billing usage. ---------
+# Provider-neutral stores, written idempotently by integrations/event_stores.py (one row per provider record).
+
+
+class Message(models.Model):
+    """A text message (SMS) one of the account's tracking numbers received or sent."""
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound"
+        OUTBOUND = "outbound"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="messages")
+    provider = models.CharField(max_length=32, help_text="A provider slug from the registry")
+    provider_message_id = models.CharField(max_length=64)
+    provider_account_id = models.CharField(max_length=64, blank=True)
+    direction = models.CharField(max_length=16, choices=Direction.choices)
+    from_number = models.CharField(max_length=20, blank=True)
+    to_number = models.CharField(max_length=20, blank=True)
+    tracking_number = models.CharField(max_length=20, blank=True, help_text="Ours: the receiver, or the sender")
+    body = models.TextField(blank=True)
+    sent_at = models.DateTimeField()
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    raw = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "account", "provider_message_id"], name="message_unique_provider_account_message"
+            )
+        ]
+        indexes = [models.Index(fields=["account", "sent_at"])]
+        ordering = ["-sent_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.provider} message {self.provider_message_id}"
+
+
+class Lead(models.Model):
+    """A form submission: a lead that is not a phone call."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="leads")
+    provider = models.CharField(max_length=32, help_text="A provider slug from the registry")
+    provider_lead_id = models.CharField(max_length=64)
+    provider_account_id = models.CharField(max_length=64, blank=True)
+    submitted_at = models.DateTimeField()
+    name = models.CharField(max_length=200, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    phone_number = models.CharField(max_length=20, blank=True)
+    form_name = models.CharField(max_length=200, blank=True)
+    fields = models.JSONField(default=dict, blank=True, help_text="What the form asked, as submitted")
+    source = models.CharField(max_length=200, blank=True)
+    attribution = models.JSONField(default=dict, blank=True, help_text="utm_*, gclid, referrer, landing page")
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
+    raw = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "account", "provider_lead_id"], name="lead_unique_provider_account_lead"
+            )
+        ]
+        indexes = [models.Index(fields=["account", "submitted_at"])]
+        ordering = ["-submitted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.provider} lead {self.provider_lead_id}"
+
+
+class ProviderTracker(models.Model):
+    """Our mirror of a provider's tracker (its tracking numbers and source), as its last event had it."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="provider_trackers")
+    provider = models.CharField(max_length=32, help_text="A provider slug from the registry")
+    provider_tracker_id = models.CharField(max_length=64)
+    provider_account_id = models.CharField(max_length=64, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    tracking_numbers = models.JSONField(default=list, blank=True, help_text="E.164")
+    source = models.CharField(max_length=200, blank=True)
+    active = models.BooleanField(default=True)
+    raw = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "account", "provider_tracker_id"], name="tracker_unique_provider_account_tracker"
+            )
+        ]
+        ordering = ["provider", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.provider} tracker {self.name or self.provider_tracker_id}"
+
+
+class UsageRecord(models.Model):
+    """Billing usage a provider reported (minutes, messages, numbers...)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="usage_records")
+    provider = models.CharField(max_length=32, help_text="A provider slug from the registry")
+    provider_usage_id = models.CharField(max_length=64)
+    provider_account_id = models.CharField(max_length=64, blank=True)
+    occurred_at = models.DateTimeField()
+    kind = models.CharField(max_length=64, blank=True, help_text="The provider's word for what was used")
+    quantity = models.FloatField(default=0)
+    unit = models.CharField(max_length=32, blank=True)
+    amount_cents = models.BigIntegerField(null=True, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "account", "provider_usage_id"], name="usage_unique_provider_account_usage"
+            )
+        ]
+        ordering = ["-occurred_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.provider} usage {self.provider_usage_id}"

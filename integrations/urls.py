@@ -1,6 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
+from integrations.activity_views import LeadsView, MessagesView
 from integrations.call_views import CallsView, CallView
 from integrations.campaign_views import CampaignViewSet
 from integrations.endpoint_views import WebhookEndpointsView, WebhookEndpointView
@@ -20,5 +21,7 @@ urlpatterns = [
     path("calls/<int:call_id>", CallView.as_view(), name="call"),
     path("webhook-endpoints", WebhookEndpointsView.as_view(), name="webhook-endpoints"),
     path("webhook-endpoints/<uuid:endpoint_id>", WebhookEndpointView.as_view(), name="webhook-endpoint"),
+    path("messages", MessagesView.as_view(), name="messages"),
+    path("leads", LeadsView.as_view(), name="leads"),
     *router.urls,
 ]

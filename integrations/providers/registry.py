@@ -1,11 +1,13 @@
 """The one list of providers. Adding a provider is its folder plus one line here."""
 
 from integrations.providers.base import Provider
+from integrations.providers.callrail.provider import PROVIDER as CALLRAIL
+from integrations.providers.calltracker.provider import PROVIDER as CALLTRACKER
 from integrations.providers.ctm.provider import PROVIDER as CALLTRACKINGMETRICS
 from integrations.providers.custom.provider import PROVIDER as CUSTOM
 from integrations.providers.marketingedge.provider import PROVIDER as MARKETINGEDGE
 
-PROVIDERS: tuple[Provider, ...] = (CALLTRACKINGMETRICS, MARKETINGEDGE, CUSTOM)
+PROVIDERS: tuple[Provider, ...] = (CALLTRACKINGMETRICS, CALLTRACKER, MARKETINGEDGE, CALLRAIL, CUSTOM)
 
 _BY_SLUG = {provider.slug: provider for provider in PROVIDERS}
 

@@ -17,6 +17,7 @@ import hashlib
 import logging
 import traceback
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
@@ -29,7 +30,7 @@ from accounts.models import Account
 from ctm_integration.api.envelope import error_body
 from ctm_integration.api.outages import outage_body, outage_headers
 from ctm_integration.client_ip import client_ip
-from ctm_integration.redaction import CREDENTIAL_HEADERS
+from ctm_integration.redaction import CREDENTIAL_HEADERS, redact_query
 from integrations.models import WebhookDelivery, WebhookEndpoint
 from integrations.untrusted import storable_text
 from integrations.webhooks.drain import webhook_drain_request
@@ -122,6 +123,9 @@ def request_body(request: HttpRequest) -> bytes:
 class WebhookReceiverView(View):
     provider: str = ""
     http_method_names = ["post", "head"]
+    # (failures, within) after which a rejecting endpoint raises `webhook_failing`; None: the default.
+    # A provider that deactivates an endpoint after a few refused retries needs to be told sooner.
+    failing_after: tuple[int, timedelta] | None = None
 
     def verdict(self, request: HttpRequest, body: bytes, **kwargs) -> Verdict:
         raise NotImplementedError
@@ -165,7 +169,8 @@ class WebhookReceiverView(View):
         if verdict.http_status >= 400:
             endpoint = verdict.endpoint
             if endpoint is not None and endpoint.status == WebhookEndpoint.Status.ACTIVE:
-                webhook_failing_check(endpoint_id=endpoint.pk)
+                threshold, window = self.failing_after or (None, None)
+                webhook_failing_check(endpoint_id=endpoint.pk, threshold=threshold, window=window)
             return _error(verdict.http_status, verdict.code, verdict.message)
         return JsonResponse(
             {"success": True, "message": "SUCCESS", "data": {"delivery_id": delivery.pk, "status": delivery.status}}
@@ -195,7 +200,7 @@ class WebhookReceiverView(View):
             account=verdict.account,
             remote_ip=client_ip(request),
             path=storable_text(request.path)[:500],
-            query_string=storable_text(request.META.get("QUERY_STRING", ""))[:1000],
+            query_string=storable_text(redact_query(request.META.get("QUERY_STRING", "")))[:1000],
             headers=stored_headers(request),
             body=body if accepted else body[:REJECTED_BODY_BYTES],
             body_size=len(body),

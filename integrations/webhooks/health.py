@@ -14,15 +14,17 @@ QUIET = timedelta(hours=24)  # at most one such notification per endpoint a day
 FAILURES = (WebhookDelivery.Status.FAILED, WebhookDelivery.Status.INVALID)
 
 
-def webhook_failing_check(*, endpoint_id) -> bool:
-    """After a failed or rejected delivery: notify once if the endpoint crossed the threshold."""
+def webhook_failing_check(*, endpoint_id, threshold: int | None = None, window: timedelta | None = None) -> bool:
+    """After a failed or rejected delivery: notify once if the endpoint crossed the threshold
+    (WEBHOOK_FAILING_THRESHOLD failures within an hour, unless the receiver of a provider that gives up
+    on an endpoint sooner asks for its own)."""
     if endpoint_id is None:
         return False
     now = timezone.now()
     failures = WebhookDelivery.objects.filter(
-        endpoint_id=endpoint_id, received_at__gte=now - WINDOW, status__in=FAILURES
+        endpoint_id=endpoint_id, received_at__gte=now - (window or WINDOW), status__in=FAILURES
     ).count()
-    if failures < settings.WEBHOOK_FAILING_THRESHOLD:
+    if failures < (threshold or settings.WEBHOOK_FAILING_THRESHOLD):
         return False
     endpoint = WebhookEndpoint.objects.select_related("account", "campaign").filter(pk=endpoint_id).first()
     if endpoint is None:

@@ -19,7 +19,16 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from integrations.call_services import calls_upsert
-from integrations.events import CallEvent, IgnoredEvent, NormalizedEvent
+from integrations.event_stores import leads_upsert, messages_upsert, trackers_upsert, usage_upsert
+from integrations.events import (
+    CallEvent,
+    IgnoredEvent,
+    LeadEvent,
+    MessageEvent,
+    NormalizedEvent,
+    TrackerEvent,
+    UsageEvent,
+)
 from integrations.models import WebhookDelivery
 from integrations.providers.registry import provider_for
 from integrations.webhooks.drain import webhook_drain_request
@@ -62,14 +71,42 @@ def _delivery_events(delivery: WebhookDelivery) -> list[NormalizedEvent]:
     return provider.delivery_events(bytes(delivery.body), event_hint=delivery.event, endpoint=delivery.endpoint)
 
 
-def _call_events(events: list[NormalizedEvent], *, delivery: WebhookDelivery) -> list[CallEvent]:
-    """The events the call store takes. Ignored events are acknowledged; any other kind must have a
-    store before a provider may produce it (nothing is dropped silently)."""
-    calls = [e for e in events if isinstance(e, CallEvent)]
-    unstored = [e for e in events if not isinstance(e, CallEvent | IgnoredEvent)]
+def _store_messages(*, account, events, fallback) -> None:
+    messages_upsert(account=account, events=events, fallback_campaign=fallback)
+
+
+def _store_leads(*, account, events, fallback) -> None:
+    leads_upsert(account=account, events=events, fallback_campaign=fallback)
+
+
+def _store_trackers(*, account, events, fallback) -> None:
+    trackers_upsert(account=account, events=events)
+
+
+def _store_usage(*, account, events, fallback) -> None:
+    usage_upsert(account=account, events=events)
+
+
+# Event type -> its store (called with the account, its events and the endpoint's campaign). Calls are
+# not in it: they take the call store's own path below (rollups, notifications, links to deliveries).
+STORES = {
+    MessageEvent: _store_messages,
+    LeadEvent: _store_leads,
+    TrackerEvent: _store_trackers,
+    UsageEvent: _store_usage,
+}
+
+
+def _split_events(
+    events: list[NormalizedEvent], *, delivery: WebhookDelivery
+) -> tuple[list[CallEvent], list[NormalizedEvent]]:
+    """The call store's events and the other stores'. Ignored events are acknowledged; any other kind
+    must have a store before a provider may produce it (nothing is dropped silently)."""
+    unstored = [e for e in events if not isinstance(e, CallEvent | IgnoredEvent) and type(e) not in STORES]
     if unstored:
         raise TypeError(f"delivery {delivery.pk}: no store for {type(unstored[0]).__name__}")
-    return calls
+    calls = [e for e in events if isinstance(e, CallEvent)]
+    return calls, [e for e in events if type(e) in STORES]
 
 
 def webhook_delivery_process(*, delivery_id: int) -> ProcessOutcome:
@@ -184,6 +221,7 @@ def _process_batch(deliveries: list[WebhookDelivery]) -> dict[int, str]:
     outcome: dict[int, str] = {}
     failures: dict[int, tuple[Exception, str]] = {}
     work: dict[object, list[tuple[WebhookDelivery, CallEvent]]] = defaultdict(list)
+    stored: dict[tuple, list[tuple[WebhookDelivery, NormalizedEvent]]] = defaultdict(list)
     for delivery in deliveries:
         if delivery.dedupe_key and delivery.dedupe_key in seen:
             outcome[delivery.pk] = WebhookDelivery.Status.DUPLICATE
@@ -191,12 +229,14 @@ def _process_batch(deliveries: list[WebhookDelivery]) -> dict[int, str]:
         if delivery.dedupe_key:
             seen.add(delivery.dedupe_key)
         try:
-            events = _call_events(_delivery_events(delivery), delivery=delivery)
+            events, others = _split_events(_delivery_events(delivery), delivery=delivery)
         except Exception as exc:
             failures[delivery.pk] = (exc, traceback.format_exc())
             continue
         if events:  # a delivery of ignored events only changes no call
             work[delivery.account_id].extend((delivery, event) for event in events)
+        for event in others:
+            stored[(type(event), delivery.account_id, delivery.endpoint_id)].append((delivery, event))
         outcome[delivery.pk] = WebhookDelivery.Status.PROCESSED
 
     links = []
@@ -209,6 +249,10 @@ def _process_batch(deliveries: list[WebhookDelivery]) -> dict[int, str]:
             if result.changed:
                 call_event_notify(call=result.call, previous_status=result.previous_status, audience=audience)
     WebhookDelivery.calls.through.objects.bulk_create(links, ignore_conflicts=True)
+    for (kind, _, _), items in stored.items():
+        delivery = items[0][0]
+        fallback = delivery.endpoint.campaign if delivery.endpoint else None
+        STORES[kind](account=delivery.account, events=[event for _, event in items], fallback=fallback)
 
     now = timezone.now()
     for status in (WebhookDelivery.Status.PROCESSED, WebhookDelivery.Status.DUPLICATE):
