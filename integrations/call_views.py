@@ -71,6 +71,7 @@ class CallEventSerializer(serializers.Serializer):
 
 
 class StoredCallDetailSerializer(StoredCallSerializer):
+    recording_url = serializers.CharField(help_text="The recording's URL, or empty when there is none")
     timeline = serializers.SerializerMethodField(help_text="The deliveries that made the call what it is, in order")
 
     class Meta(StoredCallSerializer.Meta):

@@ -4,9 +4,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import Account
-from integrations.models import Campaign
+from integrations.models import Call, Campaign
 from integrations.webhooks.endpoints import webhook_endpoint_create
 from notifications.models import Device, Notification
 from tests.conftest import owner_of
@@ -25,6 +26,7 @@ class World:
     tracker_id: str
     notification_id: int
     endpoint_id: str
+    call_id: int
     device_token: str
 
 
@@ -50,6 +52,14 @@ def world(api, account, sandbox_token) -> World:
     custom = webhook_endpoint_create(
         account=account, provider="custom", field_map={"started_at": "created", "caller_number": "from"}
     ).endpoint
+    call = Call.objects.create(
+        account=account,
+        provider="calltrackingmetrics",
+        provider_call_id="contract-1",
+        provider_account_id="25001",
+        started_at=timezone.now(),
+        status="answered",
+    )
     return World(
         account=account,
         jwt=auth.removeprefix("Bearer "),
@@ -60,6 +70,7 @@ def world(api, account, sandbox_token) -> World:
         tracker_id="2500101",
         notification_id=notification.pk,
         endpoint_id=str(custom.pk),
+        call_id=call.pk,
         device_token=device.token,
     )
 

@@ -51,6 +51,7 @@ RULES_BETWEEN_FIELDS = {
     "GET /v1/e/calltrackingmetrics/{token_id}/accounts/{ctm_account_id}/calls/summary": "at most 366 days",
     "GET /v1/e/calltrackingmetrics/{token_id}/accounts/{ctm_account_id}/calls/chart": "hourly: at most 31 days",
     "POST /v1/webhook-endpoints": "auth, signing_secret and field_map depend on the provider",
+    "GET /v1/calls": "end_date >= start_date",
     "PATCH /v1/webhook-endpoints/{endpoint_id}": "signing_secret and field_map only where the provider uses them",
 }
 
@@ -80,6 +81,7 @@ def aim_at_real_objects(case: schemathesis.Case, world: World) -> None:
         "tracker_id": world.tracker_id,
         "notification_id": world.notification_id,
         "endpoint_id": world.endpoint_id,
+        "call_id": world.call_id,
     }
     if _is_positive(case, ParameterLocation.PATH):
         for name in case.path_parameters:

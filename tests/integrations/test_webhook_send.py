@@ -11,7 +11,7 @@ from tests.conftest import WEBHOOK_LOGIN, WEBHOOK_SECRET, endpoint_url
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_samples_of_three_providers_are_accepted_by_their_receivers(gunicorn_server, account, endpoint):
+def test_samples_of_every_provider_are_accepted_by_their_receivers(gunicorn_server, account, endpoint):
     base = gunicorn_server()
     marketingedge = webhook_endpoint_create(account=account, provider="marketingedge")
     custom = webhook_endpoint_create(
@@ -23,9 +23,13 @@ def test_samples_of_three_providers_are_accepted_by_their_receivers(gunicorn_ser
             "duration": "call.length_seconds",
         },
     )
+    calltracker = webhook_endpoint_create(account=account, provider="calltracker")
+    callrail = webhook_endpoint_create(account=account, provider="callrail")
     sends = [
         ("marketingedge", "CallDetails.CallProcessed", marketingedge, []),
         ("custom", "call", custom, []),
+        ("calltracker", "call.received", calltracker, ["--token", calltracker.revealed.get("credential", "")]),
+        ("callrail", "post_call", callrail, []),
         ("calltrackingmetrics", "call.completed", None, ["--login", ":".join(WEBHOOK_LOGIN)]),
     ]
     for provider, event, created, extra in sends:
@@ -33,10 +37,12 @@ def test_samples_of_three_providers_are_accepted_by_their_receivers(gunicorn_ser
             url, secret = f"{base}{endpoint_url(endpoint)}", WEBHOOK_SECRET
         else:
             url = f"{base}/v1/e/{provider}/webhook/{created.endpoint.pk}/"
-            secret = created.revealed["signing_secret"]
+            secret = created.revealed.get("signing_secret", "")
         call_command("webhook_send", provider, event, "--to", url, "--secret", secret, *extra)
 
     assert sorted(WebhookDelivery.objects.filter(valid=True).values_list("provider", flat=True)) == [
+        "callrail",
+        "calltracker",
         "calltrackingmetrics",
         "custom",
         "marketingedge",

@@ -12,4 +12,9 @@ PROVIDER = Provider(
     auth=(QUERY_TOKEN, BASIC),  # the first is the default
     delivery_events=delivery_events,
     receiver=CallTrackerWebhookView,
+    # No signature: webhook_send takes the endpoint's --token (or --login); one sample per event.
+    samples={
+        event: f"tests/fixtures/calltracker/{event}__seed.json" for event in EVENTS if event != "voicemail.received"
+    }
+    | {"voicemail.received": "tests/fixtures/calltracker/voicemail.received__aligned.json"},
 )
