@@ -27,7 +27,15 @@ MERGED_FIELDS = (
 )
 # Fields only a final event may change once the call is final (a late "start" must not regress it).
 FINAL_FIELDS = ("status", "duration", "talk_time", "direction", "is_first_time_caller", "started_at")
-PAYLOAD_FIELDS = ("raw", "normalization_notes", "provider_account_id", "provider_call_id", "provisional", "voicemail")
+PAYLOAD_FIELDS = (
+    "raw",
+    "normalization_notes",
+    "provider_account_id",
+    "provider_call_id",
+    "provisional",
+    "voicemail",
+    "completed",
+)
 # A provisional call (its provider id not known yet) and the later event of the same call: same
 # tracking and caller numbers, starts at most this far apart.
 PROVISIONAL_JOIN_WINDOW = timedelta(minutes=5)
@@ -72,7 +80,10 @@ def _apply_event(call: Call, event: CallEvent, *, known: bool) -> None:
     # An update that does not say how the call went (a voicemail, a recording of a stored call) fills
     # in what it carries and leaves the call's outcome, times and payload as they are.
     partial = known and event.kind is CallEventKind.UPDATED and event.status is CallStatus.UNKNOWN
-    regress = regress or partial
+    # Once the provider said the data is final (its "end", "processed"), an update that arrives late
+    # (CTM's end_immediate, Marketing Edge's Preprocessed) only fills in what is missing.
+    superseded = known and call.completed and event.kind in (CallEventKind.RECEIVED, CallEventKind.UPDATED)
+    regress = regress or partial or superseded
     if not regress:
         call.status = event.status.value
         call.direction = event.direction.value
@@ -88,6 +99,7 @@ def _apply_event(call: Call, event: CallEvent, *, known: bool) -> None:
         if value:
             setattr(call, name, list(value) if isinstance(value, tuple) else value)
     call.voicemail = call.voicemail or event.voicemail
+    call.completed = call.completed or event.kind is CallEventKind.COMPLETED
     if call.provisional and not event.provisional:
         # The later event of a provisional call: it brings the provider's id, and its data wins.
         call.provider_call_id, call.provisional = event.provider_call_id, False

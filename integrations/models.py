@@ -221,6 +221,9 @@ class Call(models.Model):
     provisional = models.BooleanField(
         default=False, help_text="Its provider id is not known yet: joined to its later event by number and time"
     )
+    completed = models.BooleanField(
+        default=False, help_text="The provider said its data is final: later updates only fill in what is missing"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -150,3 +150,13 @@ def test_messages_and_leads_are_scoped_to_the_account(client, cr_endpoint, make_
 def test_invalid_list_parameters_are_400(api, query):
     assert api.get("/v1/messages", query).status_code == 400
     assert api.get("/v1/leads", query).status_code == 400
+
+
+def test_a_modification_after_the_post_call_corrects_the_call(client, cr_endpoint):
+    post_call = load_fixture("callrail", "post_call__answered")
+    corrected = {**load_fixture("callrail", "call_modified__tags_note_value"), "duration": "200"}
+    for event, payload in [("post_call", post_call), ("call_modified", corrected)]:
+        assert deliver(client, cr_endpoint, event, payload).status_code == 200
+        assert set(webhook_deliveries_process().values()) == {"processed"}
+
+    assert Call.objects.get().duration == 200

@@ -130,3 +130,15 @@ def test_a_start_and_its_call_in_one_batch_are_one_call_counted_once(client, me_
     assert "processing one by one" not in caplog.text
     assert Call.objects.count() == 1
     assert CallDailyRollup.objects.filter(account=account).aggregate(n=Sum("calls"))["n"] == 1
+
+
+def test_a_preprocessed_arriving_after_processed_never_regresses_it(client, me_endpoint):
+    late = json.loads(json.dumps(PREPROCESSED))
+    late["Id"] = "f" * 32
+    late["Notifications"][0]["CallSeconds"] = 3  # partial data that disagrees with the processed call
+    for payload in (PROCESSED, late):
+        assert deliver(client, me_endpoint, payload).status_code == 200
+        assert set(webhook_deliveries_process().values()) == {"processed"}
+
+    call = Call.objects.get()
+    assert (call.talk_time, call.completed) == (7, True)  # Processed data wins

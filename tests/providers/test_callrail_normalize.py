@@ -134,7 +134,7 @@ def test_post_call_completes_the_call_with_recording_transcript_and_attribution(
 def test_call_modified_updates_the_call_with_its_new_values():
     event = only("call_modified__tags_note_value")
 
-    assert (event.provider_call_id, event.kind, event.status) == (CALL_ID, CallEventKind.UPDATED, CallStatus.ANSWERED)
+    assert (event.provider_call_id, event.kind, event.status) == (CALL_ID, CallEventKind.COMPLETED, CallStatus.ANSWERED)
     assert event.scoring == {"lead_status": "good_lead", "value": "250.00"}
     assert event.raw["changes"] == ["tags", "note", "value"]
 
@@ -148,7 +148,7 @@ def test_outbound_calls():
         CallStatus.ANSWERED,
         CallDirection.OUTBOUND,
     )
-    assert (modified.kind, modified.direction) == (CallEventKind.UPDATED, CallDirection.OUTBOUND)
+    assert (modified.kind, modified.direction) == (CallEventKind.COMPLETED, CallDirection.OUTBOUND)
     assert completed.started_at == datetime(2026, 3, 12, 19, 40, 12, 612000, tzinfo=UTC)
     assert (completed.caller_number, completed.duration) == ("+14705550143", 95)  # the customer called
     # An outbound call object without `direction` is outbound by its URL.

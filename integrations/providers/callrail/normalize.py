@@ -46,9 +46,10 @@ CALL_EVENTS: dict[str, tuple[CallEventKind, CallStatus | None, CallDirection]] =
     "pre_call": (CallEventKind.RECEIVED, CallStatus.IN_PROGRESS, CallDirection.INBOUND),
     "call_routing_complete": (CallEventKind.UPDATED, CallStatus.IN_PROGRESS, CallDirection.INBOUND),
     "post_call": (CallEventKind.COMPLETED, None, CallDirection.INBOUND),
-    "call_modified": (CallEventKind.UPDATED, None, CallDirection.INBOUND),
+    # A modification is the whole call as CallRail now has it: final data, newer (it must apply).
+    "call_modified": (CallEventKind.COMPLETED, None, CallDirection.INBOUND),
     "outbound_post_call": (CallEventKind.COMPLETED, None, CallDirection.OUTBOUND),
-    "outbound_call_modified": (CallEventKind.UPDATED, None, CallDirection.OUTBOUND),
+    "outbound_call_modified": (CallEventKind.COMPLETED, None, CallDirection.OUTBOUND),
 }
 MESSAGE_EVENTS: dict[str, MessageDirection] = {
     "text_message_received": MessageDirection.INBOUND,
