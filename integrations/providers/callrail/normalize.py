@@ -18,10 +18,8 @@ one (the legacy `datetime`, "2018-02-19 18:41:00") is UTC, as the vendor's sampl
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-
-from django.utils import timezone
 
 from integrations.events import (
     CallDirection,
@@ -34,9 +32,18 @@ from integrations.events import (
     MessageEvent,
     NormalizedEvent,
 )
-from integrations.phone_numbers import to_e164
-from integrations.plausible import CLOCK_SKEW, EARLIEST_CALL, ID_MAX_LENGTH, ID_PATTERN, MAX_CALL_SECONDS
 from integrations.plausible import UnusablePayload as UnusablePayload  # the one all normalizers raise
+from integrations.plausible import (
+    call_seconds,
+    call_start,
+    first_of,
+    free_text,
+    iso_moment,
+    phone_number,
+    provider_id,
+    raw_object,
+    url_text,
+)
 from integrations.untrusted import storable_json, storable_text
 
 PROVIDER = "callrail"
@@ -74,7 +81,6 @@ UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content
 SCORING_KEYS = ("lead_status", "value", "score", "auto_score", "manual_score")
 
 SOURCE_MAX_LENGTH = 200  # the call store's `source` column
-URL_MAX_LENGTH = 1000  # the call store's `recording_url` column
 EVENT_NAME_MAX_LENGTH = 64
 
 
@@ -96,7 +102,7 @@ def delivery_events(payload: Any, *, event: str = "") -> list[NormalizedEvent]:
 def dedupe_key(payload: Any, body: bytes, *, event: str = "") -> str:
     """The resource id, the event and a hash of the body: an exact retry is a duplicate, while
     `call_modified` repeats with the same id and new content and applies. Never raises."""
-    resource_id = _first(payload, ("resource_id", "id")) if isinstance(payload, dict) else None
+    resource_id = first_of(payload, ("resource_id", "id")) if isinstance(payload, dict) else None
     parts = (json.dumps(resource_id, sort_keys=True), json.dumps(event), hashlib.sha256(body).hexdigest())
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -105,29 +111,33 @@ def call_event(call: dict[str, Any], *, event: str) -> CallEvent:
     """One of the six call events: CallRail's call object as it is at that moment."""
     kind, forced_status, default_direction = CALL_EVENTS[event]
     notes: list[str] = []
-    call_type = _text(call.get("call_type"), field="call_type", notes=[]).strip().lower()
+    call_type = free_text(call.get("call_type"), field="call_type", notes=[]).strip().lower()
     return CallEvent(
         provider=PROVIDER,
-        provider_call_id=_id(_first(call, ("resource_id", "id")), name="call resource_id"),
-        provider_account_id=_id(_first(call, ("company_resource_id", "company_id")), name="company", required=False),
+        provider_call_id=provider_id(first_of(call, ("resource_id", "id")), name="call resource_id"),
+        provider_account_id=provider_id(
+            first_of(call, ("company_resource_id", "company_id")), name="company", required=False
+        ),
         kind=kind,
         started_at=_plausible(_moment_of(call, ("start_time", "created_at", "datetime")), what="call"),
         status=forced_status or _status(call_type, call.get("answered")),
         direction=DIRECTION_MAP.get(str(call.get("direction") or "").lower(), default_direction),
-        tracking_number=_number(_first(call, ("tracking_phone_number", "trackingnum"))),
-        caller_number=_number(_first(call, ("customer_phone_number", "callernum"))),
-        source=_text(_first(call, ("source_name", "source")), field="source", notes=notes, limit=SOURCE_MAX_LENGTH),
-        duration=_seconds(call.get("duration"), name="duration"),
+        tracking_number=phone_number(first_of(call, ("tracking_phone_number", "trackingnum"))),
+        caller_number=phone_number(first_of(call, ("customer_phone_number", "callernum"))),
+        source=free_text(
+            first_of(call, ("source_name", "source")), field="source", notes=notes, limit=SOURCE_MAX_LENGTH
+        ),
+        duration=call_seconds(call.get("duration"), name="duration"),
         is_first_time_caller=call.get("first_call") is True,
-        recording_url=_url(call.get("recording"), field="recording_url", notes=notes),
-        caller_name=_text(_first(call, ("customer_name", "callername")), field="caller_name", notes=notes),
+        recording_url=url_text(call.get("recording"), field="recording_url", notes=notes),
+        caller_name=free_text(first_of(call, ("customer_name", "callername")), field="caller_name", notes=notes),
         caller_location=_location(call, notes=notes),
-        transcript=_text(_transcript(call), field="transcript", notes=notes),
+        transcript=free_text(_transcript(call), field="transcript", notes=notes),
         voicemail=call.get("voicemail") is True or call_type in VOICEMAIL_CALL_TYPES,
         keywords=_keywords(call.get("keywords_spotted"), notes=notes),
         scoring={key: storable_json(call[key]) for key in SCORING_KEYS if call.get(key) not in (None, "")},
         attribution=_attribution(call, notes=notes),
-        raw=_raw(call, notes=notes),
+        raw=raw_object(call, notes=notes),
         notes=tuple(notes),
     )
 
@@ -135,18 +145,20 @@ def call_event(call: dict[str, Any], *, event: str) -> CallEvent:
 def message_event(message: dict[str, Any], *, direction: MessageDirection) -> MessageEvent:
     """A text message: `source_number` sent it to `destination_number`; our tracking number is the
     destination of a received message and the source of a sent one."""
-    from_number, to_number = _number(message.get("source_number")), _number(message.get("destination_number"))
+    from_number, to_number = phone_number(message.get("source_number")), phone_number(message.get("destination_number"))
     return MessageEvent(
         provider=PROVIDER,
-        provider_message_id=_id(_first(message, ("resource_id", "id")), name="message resource_id"),
-        provider_account_id=_id(_first(message, ("company_resource_id", "company_id")), name="company", required=False),
+        provider_message_id=provider_id(first_of(message, ("resource_id", "id")), name="message resource_id"),
+        provider_account_id=provider_id(
+            first_of(message, ("company_resource_id", "company_id")), name="company", required=False
+        ),
         direction=direction,
         sent_at=_plausible(_moment_of(message, ("timestamp", "created_at")), what="text message"),
         from_number=from_number,
         to_number=to_number,
-        body=_text(message.get("content"), field="body", notes=[]),
+        body=free_text(message.get("content"), field="body", notes=[]),
         tracking_number=to_number if direction is MessageDirection.INBOUND else from_number,
-        raw=_raw(message, notes=[]),
+        raw=raw_object(message, notes=[]),
     )
 
 
@@ -156,19 +168,25 @@ def lead_event(form: dict[str, Any]) -> LeadEvent:
     form_data = form.get("form_data") if isinstance(form.get("form_data"), dict) else {}
     return LeadEvent(
         provider=PROVIDER,
-        provider_lead_id=_id(_first(form, ("resource_id", "id")), name="form submission id"),
-        provider_account_id=_id(_first(form, ("company_resource_id", "company_id")), name="company", required=False),
+        provider_lead_id=provider_id(first_of(form, ("resource_id", "id")), name="form submission id"),
+        provider_account_id=provider_id(
+            first_of(form, ("company_resource_id", "company_id")), name="company", required=False
+        ),
         submitted_at=_plausible(_moment_of(form, ("submitted_at", "created_at")), what="form submission"),
-        name=_text(form.get("customer_name") or _form_field(form_data, ("name", "full_name")), field="name", notes=[]),
-        email=_text(
+        name=free_text(
+            form.get("customer_name") or _form_field(form_data, ("name", "full_name")), field="name", notes=[]
+        ),
+        email=free_text(
             form.get("customer_email") or _form_field(form_data, ("email", "email_address")), field="email", notes=[]
         ),
-        phone_number=_number(form.get("customer_phone_number") or _form_field(form_data, ("phone", "phone_number"))),
-        form_name=_text(form.get("form_name"), field="form_name", notes=[]),
+        phone_number=phone_number(
+            form.get("customer_phone_number") or _form_field(form_data, ("phone", "phone_number"))
+        ),
+        form_name=free_text(form.get("form_name"), field="form_name", notes=[]),
         fields=storable_json(form_data),
-        source=_text(form.get("source"), field="source", notes=[], limit=SOURCE_MAX_LENGTH),
+        source=free_text(form.get("source"), field="source", notes=[], limit=SOURCE_MAX_LENGTH),
         attribution=_attribution(form, notes=[]),
-        raw=_raw(form, notes=[]),
+        raw=raw_object(form, notes=[]),
     )
 
 
@@ -199,7 +217,7 @@ def _keywords(value: Any, *, notes: list[str]) -> tuple[str, ...]:
         items = []
     found: list[str] = []
     for item in items:
-        text = _text(item, field="keywords", notes=notes).strip()
+        text = free_text(item, field="keywords", notes=notes).strip()
         if text and text not in found:
             found.append(text)
     return tuple(found)
@@ -212,7 +230,8 @@ def _location(call: dict[str, Any], *, notes: list[str]) -> dict[str, str]:
         "country": ("customer_country", "callercountry"),
     }
     location = {
-        key: _text(_first(call, names), field=f"caller_location.{key}", notes=notes) for key, names in fields.items()
+        key: free_text(first_of(call, names), field=f"caller_location.{key}", notes=notes)
+        for key, names in fields.items()
     }
     return {key: value for key, value in location.items() if value}
 
@@ -220,11 +239,11 @@ def _location(call: dict[str, Any], *, notes: list[str]) -> dict[str, str]:
 def _attribution(data: dict[str, Any], *, notes: list[str]) -> dict[str, str]:
     values = {key: data.get(key) for key in UTM_KEYS} | {
         "gclid": data.get("gclid"),
-        "referrer": _first(data, ("referring_url", "referrer", "referrer_domain")),
-        "landing_page": _first(data, ("landing_page_url", "landingpage")),
+        "referrer": first_of(data, ("referring_url", "referrer", "referrer_domain")),
+        "landing_page": first_of(data, ("landing_page_url", "landingpage")),
         "keyword": data.get("keywords"),  # the visitor's search keywords (paid sources)
     }
-    attribution = {key: _text(value, field=f"attribution.{key}", notes=notes) for key, value in values.items()}
+    attribution = {key: free_text(value, field=f"attribution.{key}", notes=notes) for key, value in values.items()}
     return {key: value for key, value in attribution.items() if value}
 
 
@@ -233,102 +252,16 @@ def _form_field(form_data: dict[str, Any], names: tuple[str, ...]) -> Any:
     return next((by_name[name] for name in names if by_name.get(name) not in (None, "")), None)
 
 
-def _first(mapping: dict[str, Any], keys: tuple[str, ...]) -> Any:
-    return next((mapping[key] for key in keys if mapping.get(key) not in (None, "")), None)
-
-
 # --- Values made safe: the same rules as integrations/providers/ctm/normalize.py ---------------------------
-
-
-def _id(value: Any, *, name: str, required: bool = True) -> str:
-    """An id (an integer, or a string of letters, digits and `_.:-`) of at most 64 characters; refused
-    rather than cut, because a cut id would merge distinct records."""
-    if value is None or value == "":
-        if required:
-            raise UnusablePayload(f"The {name} is missing.")
-        return ""
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise UnusablePayload(f"The {name} must be a string or an integer.")
-    text = str(value)
-    if len(text) > ID_MAX_LENGTH or not ID_PATTERN.match(text):
-        raise UnusablePayload(f"The {name} must be at most {ID_MAX_LENGTH} letters, digits or _.:- characters.")
-    return text
-
-
-def _text(value: Any, *, field: str, notes: list[str], limit: int | None = None) -> str:
-    """Free text made storable (NULs out, lone surrogates replaced), cut to `limit` if any, each change noted."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return ""
-    original = value if isinstance(value, str) else str(value)
-    text = storable_text(original)
-    if text != original:
-        notes.append(f"{field}: characters a database cannot store were removed")
-    if limit is not None and len(text) > limit:
-        notes.append(f"{field}: cut from {len(text)} to {limit} characters")
-        text = text[:limit]
-    return text
-
-
-def _url(value: Any, *, field: str, notes: list[str]) -> str:
-    """A URL as sent (the store validates it); not a string, or too long to keep whole -> ""."""
-    url = _text(value, field=field, notes=notes) if isinstance(value, str) else ""
-    if len(url) > URL_MAX_LENGTH:
-        notes.append(f"{field}: longer than {URL_MAX_LENGTH} characters, not kept (a cut URL is a broken one)")
-        return ""
-    return url
-
-
-def _raw(value: dict[str, Any], *, notes: list[str]) -> dict[str, Any]:
-    raw = storable_json(value)
-    if raw != value:
-        notes.append("raw: characters a database cannot store were removed")
-    return raw
-
-
-def _number(value: Any) -> str:
-    """E.164 (`+1` before 10 digits), or "" when it is not a phone number."""
-    if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
-        return ""
-    try:
-        return to_e164(str(value))
-    except ValueError:
-        return ""
-
-
-def _seconds(value: Any, *, name: str) -> int:
-    """Whole seconds (CallRail sends a string: "13"); unreadable values count as 0, more than a week is
-    refused as corrupt."""
-    if isinstance(value, bool) or value is None:
-        return 0
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return 0
-    if seconds != seconds or seconds > MAX_CALL_SECONDS:
-        raise UnusablePayload(f"The {name} must be at most {MAX_CALL_SECONDS} seconds.")
-    return max(0, int(seconds))
-
-
-def _moment(value: Any) -> datetime | None:
-    """An ISO 8601 time as an aware UTC datetime (without an offset it is UTC); None if absent or unreadable."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
-    except (ValueError, OverflowError):
-        return None
 
 
 def _moment_of(data: dict[str, Any], keys: tuple[str, ...]) -> datetime | None:
     """The first of `keys` that holds a readable time."""
-    return next((moment for moment in (_moment(data.get(key)) for key in keys) if moment is not None), None)
+    return next((moment for moment in (iso_moment(data.get(key)) for key in keys) if moment is not None), None)
 
 
 def _plausible(moment: datetime | None, *, what: str) -> datetime:
     """`moment`, if it is a plausible time for a call: between 1990 and now (with some clock skew)."""
     if moment is None:
         raise UnusablePayload(f"The {what} has no readable time.")
-    if not EARLIEST_CALL <= moment <= timezone.now() + CLOCK_SKEW:
-        raise UnusablePayload(f"The {what}'s time is not a plausible time for a call.")
-    return moment
+    return call_start(moment)

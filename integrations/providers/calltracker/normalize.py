@@ -17,10 +17,8 @@ envelope's `timestamp`, with none; the seeds show that a time without offset is 
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-
-from django.utils import timezone
 
 from integrations.events import (
     CallDirection,
@@ -34,10 +32,18 @@ from integrations.events import (
     TrackerEvent,
     UsageEvent,
 )
-from integrations.phone_numbers import to_e164
-from integrations.plausible import CLOCK_SKEW, EARLIEST_CALL, ID_MAX_LENGTH, ID_PATTERN, MAX_CALL_SECONDS
 from integrations.plausible import UnusablePayload as UnusablePayload  # the one all normalizers raise
-from integrations.untrusted import storable_json, storable_text
+from integrations.plausible import (
+    call_seconds,
+    call_start,
+    free_text,
+    iso_moment,
+    phone_number,
+    provider_id,
+    raw_object,
+    url_text,
+)
+from integrations.untrusted import storable_text
 
 PROVIDER = "calltracker"
 
@@ -85,7 +91,6 @@ USAGE_COUNTERS: dict[str, str] = {
 MAX_USAGE_QUANTITY = 1e12  # beyond any account's month: a corrupt value
 
 SOURCE_MAX_LENGTH = 200  # the call store's `source` column
-URL_MAX_LENGTH = 1000  # the call store's `recording_url` column
 EVENT_NAME_MAX_LENGTH = 64
 
 
@@ -126,30 +131,30 @@ def dedupe_key(payload: Any, body: bytes, *, event: str = "") -> str:
 def _call_event(data: dict[str, Any], *, kind: CallEventKind) -> CallEvent:
     """`call.received`, `call.finished` or `call.recording.available`: the call as Call Tracker has it now."""
     notes: list[str] = []
-    status = STATUS_MAP.get(_text(data.get("status"), field="status", notes=[]).strip().lower(), CallStatus.UNKNOWN)
+    status = STATUS_MAP.get(free_text(data.get("status"), field="status", notes=[]).strip().lower(), CallStatus.UNKNOWN)
     if kind is CallEventKind.RECEIVED and status is CallStatus.UNKNOWN:
         status = CallStatus.IN_PROGRESS  # "Triggers immediately when a new call is received"
     if kind is CallEventKind.COMPLETED and status is CallStatus.IN_PROGRESS:
         status = CallStatus.UNKNOWN  # a finished call is not ringing: the status is unreadable
     return CallEvent(
         provider=PROVIDER,
-        provider_call_id=_id(data.get("id"), name="call id"),
-        provider_account_id=_id(data.get("company_id"), name="company_id", required=False),
+        provider_call_id=provider_id(data.get("id"), name="call id"),
+        provider_account_id=provider_id(data.get("company_id"), name="company_id", required=False),
         kind=kind,
-        started_at=_plausible(_moment(data.get("timestamp")), what="call"),
+        started_at=_plausible(iso_moment(data.get("timestamp")), what="call"),
         status=status,
         direction=CallDirection.INBOUND,  # Call Tracker's call events are calls to a tracking number
-        tracking_number=_number(data.get("tracking_number")),
-        caller_number=_number(data.get("caller_number")),
-        source=_text(data.get("source_channel"), field="source", notes=notes, limit=SOURCE_MAX_LENGTH),
-        duration=_seconds(data.get("call_duration"), name="call_duration"),
+        tracking_number=phone_number(data.get("tracking_number")),
+        caller_number=phone_number(data.get("caller_number")),
+        source=free_text(data.get("source_channel"), field="source", notes=notes, limit=SOURCE_MAX_LENGTH),
+        duration=call_seconds(data.get("call_duration"), name="call_duration"),
         # Call Tracker sends no talk time. `recording_duration` is not one (no recording, no seconds): left 0.
         is_first_time_caller=data.get("is_first_time") is True,
-        recording_url=_url(data.get("recording"), field="recording_url", notes=notes),
-        caller_name=_text(data.get("caller_name"), field="caller_name", notes=notes),
+        recording_url=url_text(data.get("recording"), field="recording_url", notes=notes),
+        caller_name=free_text(data.get("caller_name"), field="caller_name", notes=notes),
         caller_location=_location(data, notes=notes),
         attribution=_attribution(data, notes=notes),
-        raw=_raw(data, notes=notes),
+        raw=raw_object(data, notes=notes),
         notes=tuple(notes),
     )
 
@@ -165,17 +170,17 @@ def _voicemail_event(data: dict[str, Any], *, envelope: dict[str, Any]) -> CallE
     notes: list[str] = []
     return CallEvent(
         provider=PROVIDER,
-        provider_call_id=_id(data.get("call_id"), name="voicemail's call_id"),
-        provider_account_id=_id(data.get("company_id"), name="company_id", required=False),
+        provider_call_id=provider_id(data.get("call_id"), name="voicemail's call_id"),
+        provider_account_id=provider_id(data.get("company_id"), name="company_id", required=False),
         kind=CallEventKind.UPDATED,
-        started_at=_plausible(_moment(envelope.get("timestamp")), what="voicemail"),
+        started_at=_plausible(iso_moment(envelope.get("timestamp")), what="voicemail"),
         direction=CallDirection.INBOUND,
-        tracking_number=_number(data.get("tracking_number")),
-        caller_number=_number(data.get("caller_number")),
-        recording_url=_url(data.get("recording"), field="recording_url", notes=notes),
+        tracking_number=phone_number(data.get("tracking_number")),
+        caller_number=phone_number(data.get("caller_number")),
+        recording_url=url_text(data.get("recording"), field="recording_url", notes=notes),
         voicemail=True,
-        transcript=_text(data.get("transcription"), field="transcript", notes=notes),
-        raw=_raw(data, notes=notes),
+        transcript=free_text(data.get("transcription"), field="transcript", notes=notes),
+        raw=raw_object(data, notes=notes),
         notes=tuple(notes),
     )
 
@@ -183,19 +188,19 @@ def _voicemail_event(data: dict[str, Any], *, envelope: dict[str, Any]) -> CallE
 def _message_event(data: dict[str, Any], *, direction: MessageDirection, envelope: dict[str, Any]) -> MessageEvent:
     """`message.received` / `message.sent`. The event type decides the direction (`data.direction` says
     "incoming"/"outgoing" too); our tracking number is the one that received, or sent, the text."""
-    from_number, to_number = _number(data.get("from_number")), _number(data.get("to_number"))
-    sent_at = _moment(data.get("timestamp")) or _moment(envelope.get("timestamp"))
+    from_number, to_number = phone_number(data.get("from_number")), phone_number(data.get("to_number"))
+    sent_at = iso_moment(data.get("timestamp")) or iso_moment(envelope.get("timestamp"))
     return MessageEvent(
         provider=PROVIDER,
-        provider_message_id=_id(data.get("id"), name="message id"),
-        provider_account_id=_id(data.get("company_id"), name="company_id", required=False),
+        provider_message_id=provider_id(data.get("id"), name="message id"),
+        provider_account_id=provider_id(data.get("company_id"), name="company_id", required=False),
         direction=direction,
         sent_at=_plausible(sent_at, what="message"),
         from_number=from_number,
         to_number=to_number,
-        body=_text(data.get("body"), field="body", notes=[]),
+        body=free_text(data.get("body"), field="body", notes=[]),
         tracking_number=to_number if direction is MessageDirection.INBOUND else from_number,
-        raw=_raw(data, notes=[]),
+        raw=raw_object(data, notes=[]),
     )
 
 
@@ -206,28 +211,28 @@ def _tracker_event(data: dict[str, Any]) -> TrackerEvent:
     phone_numbers = data.get("phone_numbers")
     for entry in phone_numbers if isinstance(phone_numbers, list) else []:
         if isinstance(entry, dict) and entry.get("status") is not False:
-            number = _number(entry.get("number"))
+            number = phone_number(entry.get("number"))
             if number and number not in numbers:
                 numbers.append(number)
     return TrackerEvent(
         provider=PROVIDER,
-        provider_tracker_id=_id(data.get("id"), name="tracker id"),
-        provider_account_id=_id(data.get("company_id"), name="company_id", required=False),
-        name=_text(data.get("name"), field="name", notes=[]),
+        provider_tracker_id=provider_id(data.get("id"), name="tracker id"),
+        provider_account_id=provider_id(data.get("company_id"), name="company_id", required=False),
+        name=free_text(data.get("name"), field="name", notes=[]),
         tracking_numbers=tuple(numbers),
-        source=_text(data.get("campaign_source"), field="source", notes=[], limit=SOURCE_MAX_LENGTH),
+        source=free_text(data.get("campaign_source"), field="source", notes=[], limit=SOURCE_MAX_LENGTH),
         active=data.get("status") is not False,
-        raw=_raw(data, notes=[]),
+        raw=raw_object(data, notes=[]),
     )
 
 
 def _usage_events(data: dict[str, Any], *, envelope: dict[str, Any]) -> list[NormalizedEvent]:
     """`usage.created`: one `UsageEvent` per counter of the period (`start_date`..`end_date`, in `raw`),
     with id `<usage id>:<counter>` so each counter is stored once."""
-    usage_id = _id(data.get("id"), name="usage id")
-    account_id = _id(data.get("company_id"), name="company_id", required=False)
-    occurred_at = _plausible(_moment(data.get("timestamp")) or _moment(envelope.get("timestamp")), what="usage")
-    raw = _raw(data, notes=[])
+    usage_id = provider_id(data.get("id"), name="usage id")
+    account_id = provider_id(data.get("company_id"), name="company_id", required=False)
+    occurred_at = _plausible(iso_moment(data.get("timestamp")) or iso_moment(envelope.get("timestamp")), what="usage")
+    raw = raw_object(data, notes=[])
     events: list[NormalizedEvent] = []
     for counter, unit in USAGE_COUNTERS.items():
         if data.get(counter) is None:
@@ -235,7 +240,7 @@ def _usage_events(data: dict[str, Any], *, envelope: dict[str, Any]) -> list[Nor
         events.append(
             UsageEvent(
                 provider=PROVIDER,
-                provider_usage_id=_id(f"{usage_id}:{counter}", name="usage id"),
+                provider_usage_id=provider_id(f"{usage_id}:{counter}", name="usage id"),
                 provider_account_id=account_id,
                 occurred_at=occurred_at,
                 kind=counter,
@@ -251,7 +256,9 @@ def _usage_events(data: dict[str, Any], *, envelope: dict[str, Any]) -> list[Nor
 
 def _location(data: dict[str, Any], *, notes: list[str]) -> dict[str, str]:
     fields = {"city": "caller_city", "state": "caller_state", "postal_code": "caller_zip", "country": "caller_country"}
-    location = {key: _text(data.get(name), field=f"caller_location.{key}", notes=notes) for key, name in fields.items()}
+    location = {
+        key: free_text(data.get(name), field=f"caller_location.{key}", notes=notes) for key, name in fields.items()
+    }
     return {key: value for key, value in location.items() if value}
 
 
@@ -262,79 +269,13 @@ def _attribution(data: dict[str, Any], *, notes: list[str]) -> dict[str, str]:
         "keyword": "source_keyword",
         "gclid": "gclid",
     }
-    attribution = {key: _text(data.get(name), field=f"attribution.{key}", notes=notes) for key, name in fields.items()}
+    attribution = {
+        key: free_text(data.get(name), field=f"attribution.{key}", notes=notes) for key, name in fields.items()
+    }
     return {key: value for key, value in attribution.items() if value}
 
 
 # --- Values made safe: the same rules as integrations/providers/ctm/normalize.py ---------------------------
-
-
-def _id(value: Any, *, name: str, required: bool = True) -> str:
-    """An id (an integer, or a string of letters, digits and `_.:-`) of at most 64 characters; refused
-    rather than cut, because a cut id would merge distinct records."""
-    if value is None or value == "":
-        if required:
-            raise UnusablePayload(f"The {name} is missing.")
-        return ""
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise UnusablePayload(f"The {name} must be a string or an integer.")
-    text = str(value)
-    if len(text) > ID_MAX_LENGTH or not ID_PATTERN.match(text):
-        raise UnusablePayload(f"The {name} must be at most {ID_MAX_LENGTH} letters, digits or _.:- characters.")
-    return text
-
-
-def _text(value: Any, *, field: str, notes: list[str], limit: int | None = None) -> str:
-    """Free text made storable (NULs out, lone surrogates replaced), cut to `limit` if any, each change noted."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return ""
-    original = value if isinstance(value, str) else str(value)
-    text = storable_text(original)
-    if text != original:
-        notes.append(f"{field}: characters a database cannot store were removed")
-    if limit is not None and len(text) > limit:
-        notes.append(f"{field}: cut from {len(text)} to {limit} characters")
-        text = text[:limit]
-    return text
-
-
-def _url(value: Any, *, field: str, notes: list[str]) -> str:
-    """A URL as sent (the store validates it); not a string, or too long to keep whole -> ""."""
-    url = _text(value, field=field, notes=notes) if isinstance(value, str) else ""
-    if len(url) > URL_MAX_LENGTH:
-        notes.append(f"{field}: longer than {URL_MAX_LENGTH} characters, not kept (a cut URL is a broken one)")
-        return ""
-    return url
-
-
-def _raw(value: dict[str, Any], *, notes: list[str]) -> dict[str, Any]:
-    raw = storable_json(value)
-    if raw != value:
-        notes.append("raw: characters a database cannot store were removed")
-    return raw
-
-
-def _number(value: Any) -> str:
-    """E.164 (`+1` before 10 digits), or "" when it is not a phone number."""
-    if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
-        return ""
-    try:
-        return to_e164(str(value))
-    except ValueError:
-        return ""
-
-
-def _seconds(value: Any, *, name: str) -> int:
-    """Whole seconds; unreadable values count as 0, more than a week is refused as corrupt."""
-    if isinstance(value, bool) or value is None:
-        return 0
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return 0
-    if seconds != seconds or seconds > MAX_CALL_SECONDS:
-        raise UnusablePayload(f"The {name} must be at most {MAX_CALL_SECONDS} seconds.")
-    return max(0, int(seconds))
 
 
 def _quantity(value: Any, *, name: str) -> float:
@@ -345,24 +286,11 @@ def _quantity(value: Any, *, name: str) -> float:
     return float(value)
 
 
-def _moment(value: Any) -> datetime | None:
-    """An ISO 8601 time as an aware UTC datetime (without an offset it is UTC); None if absent or unreadable."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
-    except (ValueError, OverflowError):
-        return None
-
-
 def _plausible(moment: datetime | None, *, what: str) -> datetime:
     """`moment`, if it is a plausible time for a call: between 1990 and now (with some clock skew)."""
     if moment is None:
         raise UnusablePayload(f"The {what} has no readable time (`timestamp`).")
-    if not EARLIEST_CALL <= moment <= timezone.now() + CLOCK_SKEW:
-        raise UnusablePayload(f"The {what}'s time is not a plausible time for a call.")
-    return moment
+    return call_start(moment)
 
 
 def _event_name(value: Any) -> str:

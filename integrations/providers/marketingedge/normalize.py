@@ -27,12 +27,18 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.utils import timezone
-
 from integrations.events import CallDirection, CallEvent, CallEventKind, CallStatus, IgnoredEvent, NormalizedEvent
-from integrations.phone_numbers import to_e164
-from integrations.plausible import CLOCK_SKEW, EARLIEST_CALL, ID_MAX_LENGTH, ID_PATTERN, MAX_CALL_SECONDS
 from integrations.plausible import UnusablePayload as UnusablePayload  # the one all normalizers raise
+from integrations.plausible import (
+    call_seconds,
+    call_start,
+    first_of,
+    free_text,
+    phone_number,
+    provider_id,
+    raw_object,
+    url_text,
+)
 from integrations.untrusted import storable_json, storable_text
 
 PROVIDER = "marketingedge"
@@ -76,7 +82,6 @@ ORG_GROUP_KEYS = ("OrgGroupId", "OrgGroupID")
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 
 SOURCE_MAX_LENGTH = 200  # the call store's `source` column
-URL_MAX_LENGTH = 1000  # the call store's `recording_url` column
 EVENT_NAME_MAX_LENGTH = 64
 
 
@@ -85,7 +90,7 @@ def delivery_events(payload: Any, *, event: str = "") -> list[NormalizedEvent]:
     name their event (`Action`); `event` is accepted for the common interface and not used."""
     if not isinstance(payload, dict):
         raise UnusablePayload("The body is not a JSON object.")
-    delivery_id = _id(payload.get("Id"), name="delivery Id")
+    delivery_id = provider_id(payload.get("Id"), name="delivery Id")
     notifications = payload.get("Notifications")
     if not isinstance(notifications, list):
         raise UnusablePayload("The delivery has no `Notifications` list.")
@@ -137,16 +142,16 @@ def start_call_event(
     suffix = f":{index}" if index else ""
     return CallEvent(
         provider=PROVIDER,
-        provider_call_id=_id(f"start:{delivery_id}{suffix}", name="provisional call id"),
+        provider_call_id=provider_id(f"start:{delivery_id}{suffix}", name="provisional call id"),
         provider_account_id=account_id,
         kind=CallEventKind.RECEIVED,
         started_at=_plausible(_utc(notification.get("CallDate"))),
         status=CallStatus.IN_PROGRESS,
         direction=CallDirection.INBOUND,
-        tracking_number=_number(notification.get("CalledNumber")),
-        caller_number=_number(notification.get("CallerNumber") or details.get("PhoneNumber")),
+        tracking_number=phone_number(notification.get("CalledNumber")),
+        caller_number=phone_number(notification.get("CallerNumber") or details.get("PhoneNumber")),
         source=_source(notification, notes=notes),
-        caller_name=_text(details.get("Name"), field="caller_name", notes=notes),
+        caller_name=free_text(details.get("Name"), field="caller_name", notes=notes),
         caller_location=_location(
             {
                 "address": details.get("Address"),
@@ -158,7 +163,7 @@ def start_call_event(
         ),
         attribution=_attribution(notification, notes=notes),
         provisional=True,
-        raw=_raw(notification, notes=notes),
+        raw=raw_object(notification, notes=notes),
         notes=tuple(notes),
     )
 
@@ -175,26 +180,26 @@ def call_event(notification: dict[str, Any], *, kind: CallEventKind, account_id:
             notes.append("started_at: StartTime or TimeZone unreadable, MonitorStartTime (UTC) used")
     started_at = _plausible(started_at)
     status = _answer_status(notification.get("AnswerStatus"))
-    call_seconds = _seconds(notification.get("CallSeconds"), name="CallSeconds")
+    answered_seconds = call_seconds(notification.get("CallSeconds"), name="CallSeconds")
     ended_at = _local(notification.get("EndTime"), zone)
-    duration = call_seconds
+    duration = answered_seconds
     if ended_at is not None and ended_at >= started_at:
-        duration = _seconds((ended_at - started_at).total_seconds(), name="call duration (StartTime to EndTime)")
+        duration = call_seconds((ended_at - started_at).total_seconds(), name="call duration (StartTime to EndTime)")
     return CallEvent(
         provider=PROVIDER,
-        provider_call_id=_id(notification.get("TelmetricsId"), name="TelmetricsId"),
+        provider_call_id=provider_id(notification.get("TelmetricsId"), name="TelmetricsId"),
         provider_account_id=account_id,
         kind=kind,
         started_at=started_at,
         status=status,
         direction=CallDirection.INBOUND,  # Telmetrics tracks calls to its tracking numbers
-        tracking_number=_number(notification.get("CalledNumber")),
-        caller_number=_number(notification.get("CallerNumber")),
+        tracking_number=phone_number(notification.get("CalledNumber")),
+        caller_number=phone_number(notification.get("CallerNumber")),
         source=_source(notification, notes=notes),
         duration=duration,
-        talk_time=call_seconds if status is CallStatus.ANSWERED else 0,
-        recording_url=_url(notification.get("VoiceRecordingUrl"), field="recording_url", notes=notes),
-        caller_name=_text(notification.get("CallerName"), field="caller_name", notes=notes),
+        talk_time=answered_seconds if status is CallStatus.ANSWERED else 0,
+        recording_url=url_text(notification.get("VoiceRecordingUrl"), field="recording_url", notes=notes),
+        caller_name=free_text(notification.get("CallerName"), field="caller_name", notes=notes),
         caller_location=_location(
             {
                 "address": notification.get("CallerStreet") or notification.get("CallerAddress"),
@@ -204,12 +209,12 @@ def call_event(notification: dict[str, Any], *, kind: CallEventKind, account_id:
             },
             notes=notes,
         ),
-        transcript=_text(notification.get("CallTranscript"), field="transcript", notes=notes),
+        transcript=free_text(notification.get("CallTranscript"), field="transcript", notes=notes),
         voicemail=notification.get("VoiceMailDetected") is True,
         keywords=_keywords(notification.get("keyword_lists"), notes=notes),
         scoring=_scoring(notification.get("VoiceTrends")),
         attribution=_attribution(notification, notes=notes),
-        raw=_raw(notification, notes=notes),
+        raw=raw_object(notification, notes=notes),
         notes=tuple(notes),
     )
 
@@ -223,7 +228,7 @@ def _account_id(notification: dict[str, Any], properties: dict[str, Any]) -> str
         *(notification.get(key) for key in ORG_GROUP_KEYS),
     ):
         if value not in (None, ""):
-            return _id(value, name="organization id")
+            return provider_id(value, name="organization id")
     return ""
 
 
@@ -236,7 +241,7 @@ def _answer_status(value: Any) -> CallStatus:
 def _source(notification: dict[str, Any], *, notes: list[str]) -> str:
     """The ad (tracking number's) name, `AdDetails.AdDefinitionName`, when the notification has one."""
     ad = notification.get("AdDetails") if isinstance(notification.get("AdDetails"), dict) else {}
-    return _text(ad.get("AdDefinitionName"), field="source", notes=notes, limit=SOURCE_MAX_LENGTH)
+    return free_text(ad.get("AdDefinitionName"), field="source", notes=notes, limit=SOURCE_MAX_LENGTH)
 
 
 def _attribution(notification: dict[str, Any], *, notes: list[str]) -> dict[str, str]:
@@ -246,11 +251,11 @@ def _attribution(notification: dict[str, Any], *, notes: list[str]) -> dict[str,
     ad = notification.get("AdDetails") if isinstance(notification.get("AdDetails"), dict) else {}
     values = {key: details.get(key) for key in UTM_KEYS} | {
         "gclid": details.get("gclid"),
-        "referrer": _first(details, REFERRER_KEYS),
-        "landing_page": _first(details, LANDING_PAGE_KEYS),
-        "ad_definition_id": _first(ad, AD_DEFINITION_ID_KEYS),
+        "referrer": first_of(details, REFERRER_KEYS),
+        "landing_page": first_of(details, LANDING_PAGE_KEYS),
+        "ad_definition_id": first_of(ad, AD_DEFINITION_ID_KEYS),
     }
-    attribution = {key: _text(value, field=f"attribution.{key}", notes=notes) for key, value in values.items()}
+    attribution = {key: free_text(value, field=f"attribution.{key}", notes=notes) for key, value in values.items()}
     return {key: value for key, value in attribution.items() if value}
 
 
@@ -262,7 +267,11 @@ def _keywords(keyword_lists: Any, *, notes: list[str]) -> tuple[str, ...]:
         for keyword_list in lists if isinstance(lists, list) else []:
             keywords = keyword_list.get("keywords") if isinstance(keyword_list, dict) else None
             for keyword in keywords if isinstance(keywords, list) else []:
-                text = _text(keyword.get("keyword"), field="keywords", notes=notes) if isinstance(keyword, dict) else ""
+                text = (
+                    free_text(keyword.get("keyword"), field="keywords", notes=notes)
+                    if isinstance(keyword, dict)
+                    else ""
+                )
                 if text and text not in found:
                     found.append(text)
     return tuple(found)
@@ -276,12 +285,8 @@ def _scoring(voice_trends: Any) -> dict[str, Any]:
 
 
 def _location(fields: dict[str, Any], *, notes: list[str]) -> dict[str, str]:
-    location = {key: _text(value, field=f"caller_location.{key}", notes=notes) for key, value in fields.items()}
+    location = {key: free_text(value, field=f"caller_location.{key}", notes=notes) for key, value in fields.items()}
     return {key: value for key, value in location.items() if value}
-
-
-def _first(mapping: dict[str, Any], keys: tuple[str, ...]) -> Any:
-    return next((mapping[key] for key in keys if mapping.get(key) not in (None, "")), None)
 
 
 def _zone(value: Any) -> ZoneInfo | None:
@@ -324,80 +329,10 @@ def _utc(value: Any) -> datetime | None:
 # --- Values made safe: the same rules as integrations/providers/ctm/normalize.py ---------------------------
 
 
-def _id(value: Any, *, name: str, required: bool = True) -> str:
-    """An id (an integer, or a string of letters, digits and `_.:-`) of at most 64 characters; refused
-    rather than cut, because a cut id would merge distinct records."""
-    if value is None or value == "":
-        if required:
-            raise UnusablePayload(f"The {name} is missing.")
-        return ""
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise UnusablePayload(f"The {name} must be a string or an integer.")
-    text = str(value)
-    if len(text) > ID_MAX_LENGTH or not ID_PATTERN.match(text):
-        raise UnusablePayload(f"The {name} must be at most {ID_MAX_LENGTH} letters, digits or _.:- characters.")
-    return text
-
-
-def _text(value: Any, *, field: str, notes: list[str], limit: int | None = None) -> str:
-    """Free text made storable (NULs out, lone surrogates replaced), cut to `limit` if any, each change noted."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return ""
-    original = value if isinstance(value, str) else str(value)
-    text = storable_text(original)
-    if text != original:
-        notes.append(f"{field}: characters a database cannot store were removed")
-    if limit is not None and len(text) > limit:
-        notes.append(f"{field}: cut from {len(text)} to {limit} characters")
-        text = text[:limit]
-    return text
-
-
-def _url(value: Any, *, field: str, notes: list[str]) -> str:
-    """A URL as sent (the store validates it); not a string, or too long to keep whole -> ""."""
-    url = _text(value, field=field, notes=notes) if isinstance(value, str) else ""
-    if len(url) > URL_MAX_LENGTH:
-        notes.append(f"{field}: longer than {URL_MAX_LENGTH} characters, not kept (a cut URL is a broken one)")
-        return ""
-    return url
-
-
-def _raw(value: dict[str, Any], *, notes: list[str]) -> dict[str, Any]:
-    raw = storable_json(value)
-    if raw != value:
-        notes.append("raw: characters a database cannot store were removed")
-    return raw
-
-
-def _number(value: Any) -> str:
-    """E.164 (`+1` before the samples' 10 digits), or "" when it is not a phone number."""
-    if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
-        return ""
-    try:
-        return to_e164(str(value))
-    except ValueError:
-        return ""
-
-
-def _seconds(value: Any, *, name: str) -> int:
-    """Whole seconds; unreadable values count as 0, more than a week is refused as corrupt."""
-    if isinstance(value, bool) or value is None:
-        return 0
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return 0
-    if seconds != seconds or seconds > MAX_CALL_SECONDS:
-        raise UnusablePayload(f"The {name} must be at most {MAX_CALL_SECONDS} seconds.")
-    return max(0, int(seconds))
-
-
 def _plausible(moment: datetime | None) -> datetime:
     """`moment`, if it is a plausible time for a call: between 1990 and now (with some clock skew)."""
     if moment is None:
         raise UnusablePayload(
             "The call has no readable start time (StartTime in TimeZone, MonitorStartTime, CallDate)."
         )
-    if not EARLIEST_CALL <= moment <= timezone.now() + CLOCK_SKEW:
-        raise UnusablePayload("The call's start time is not a plausible time for a call.")
-    return moment
+    return call_start(moment)
