@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Account, Membership
 from accounts.services import account_create, account_update
+from integrations.providers.ctm.disconnect import ctm_disconnect
 
 
 class MembershipInline(admin.TabularInline):
@@ -82,8 +83,6 @@ class AccountAdmin(admin.ModelAdmin):
 
     @admin.action(description="Disconnect CallTrackingMetrics globally (disable campaigns, remove credentials)")
     def disconnect_ctm_globally(self, request, queryset):
-        from integrations.providers.ctm.disconnect import ctm_disconnect
-
         for account in queryset:
             result = ctm_disconnect(account=account, user=request.user, global_delete=True)
             self.message_user(

@@ -17,6 +17,7 @@ from integrations.models import (
 )
 from integrations.providers.ctm.access import key_verify
 from integrations.providers.ctm.errors import CtmError
+from integrations.providers.ctm.tasks import ctm_calls_sync_account
 from integrations.webhooks.processing import webhook_delivery_replay
 
 REDACTED = "•••••••• (set)"
@@ -149,8 +150,6 @@ class CallSyncStateAdmin(admin.ModelAdmin):
 
     @admin.action(description="Sync calls now (in the background)")
     def sync_now(self, request, queryset):
-        from integrations.providers.ctm.tasks import ctm_calls_sync_account
-
         for state in queryset:
             ctm_calls_sync_account.delay(state.pk)
         self.message_user(request, f"{queryset.count()} sync(s) queued.", messages.SUCCESS)

@@ -17,6 +17,8 @@ from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 from encrypted_model_fields import fields as encrypted_fields
 
+from integrations.models import EncryptionCanary
+
 
 def crypter():
     return encrypted_fields.CRYPTER
@@ -54,8 +56,6 @@ def decrypts(ciphertext: str) -> bool:
 
 
 def canary_ensure() -> None:
-    from integrations.models import EncryptionCanary
-
     if not EncryptionCanary.objects.exists():
         EncryptionCanary.objects.create(value=EncryptionCanary.PLAINTEXT)
 

@@ -499,7 +499,19 @@ class WebhookDelivery(models.Model):
 # Provider-neutral stores, written idempotently by integrations/event_stores.py (one row per provider record).
 
 
-class Message(models.Model):
+class ProviderRecord(models.Model):
+    """What every stored provider record has: whose it is at which provider, and the provider's object."""
+
+    provider = models.CharField(max_length=32, help_text="A provider slug from the registry")
+    provider_account_id = models.CharField(max_length=64, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class Message(ProviderRecord):
     """A text message (SMS) one of the account's tracking numbers received or sent."""
 
     class Direction(models.TextChoices):
@@ -507,9 +519,7 @@ class Message(models.Model):
         OUTBOUND = "outbound"
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="messages")
-    provider = models.CharField(max_length=32, help_text="A provider slug from the registry")
     provider_message_id = models.CharField(max_length=64)
-    provider_account_id = models.CharField(max_length=64, blank=True)
     direction = models.CharField(max_length=16, choices=Direction.choices)
     from_number = models.CharField(max_length=20, blank=True)
     to_number = models.CharField(max_length=20, blank=True)
@@ -517,8 +527,6 @@ class Message(models.Model):
     body = models.TextField(blank=True)
     sent_at = models.DateTimeField()
     campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
-    raw = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -534,13 +542,11 @@ class Message(models.Model):
         return f"{self.provider} message {self.provider_message_id}"
 
 
-class Lead(models.Model):
+class Lead(ProviderRecord):
     """A form submission: a lead that is not a phone call."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="leads")
-    provider = models.CharField(max_length=32, help_text="A provider slug from the registry")
     provider_lead_id = models.CharField(max_length=64)
-    provider_account_id = models.CharField(max_length=64, blank=True)
     submitted_at = models.DateTimeField()
     name = models.CharField(max_length=200, blank=True)
     email = models.CharField(max_length=254, blank=True)
@@ -550,8 +556,6 @@ class Lead(models.Model):
     source = models.CharField(max_length=200, blank=True)
     attribution = models.JSONField(default=dict, blank=True, help_text="utm_*, gclid, referrer, landing page")
     campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
-    raw = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -567,19 +571,15 @@ class Lead(models.Model):
         return f"{self.provider} lead {self.provider_lead_id}"
 
 
-class ProviderTracker(models.Model):
+class ProviderTracker(ProviderRecord):
     """Our mirror of a provider's tracker (its tracking numbers and source), as its last event had it."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="provider_trackers")
-    provider = models.CharField(max_length=32, help_text="A provider slug from the registry")
     provider_tracker_id = models.CharField(max_length=64)
-    provider_account_id = models.CharField(max_length=64, blank=True)
     name = models.CharField(max_length=200, blank=True)
     tracking_numbers = models.JSONField(default=list, blank=True, help_text="E.164")
     source = models.CharField(max_length=200, blank=True)
     active = models.BooleanField(default=True)
-    raw = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -594,20 +594,16 @@ class ProviderTracker(models.Model):
         return f"{self.provider} tracker {self.name or self.provider_tracker_id}"
 
 
-class UsageRecord(models.Model):
+class UsageRecord(ProviderRecord):
     """Billing usage a provider reported (minutes, messages, numbers...)."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="usage_records")
-    provider = models.CharField(max_length=32, help_text="A provider slug from the registry")
     provider_usage_id = models.CharField(max_length=64)
-    provider_account_id = models.CharField(max_length=64, blank=True)
     occurred_at = models.DateTimeField()
     kind = models.CharField(max_length=64, blank=True, help_text="The provider's word for what was used")
     quantity = models.FloatField(default=0)
     unit = models.CharField(max_length=32, blank=True)
     amount_cents = models.BigIntegerField(null=True, blank=True)
-    raw = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
