@@ -218,6 +218,10 @@ class Call(models.Model):
     keywords = models.JSONField(default=list, blank=True, help_text="Spotted in the conversation")
     scoring = models.JSONField(default=dict, blank=True, help_text="The provider's call scoring")
     attribution = models.JSONField(default=dict, blank=True, help_text="utm_*, gclid, referrer, landing page")
+    # What people edit by hand (the API's PATCH, the admin): never written by a provider's data.
+    tags = models.JSONField(default=list, blank=True, help_text="Labels people gave the call")
+    sale_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    notes = models.TextField(blank=True)
     provisional = models.BooleanField(
         default=False, help_text="Its provider id is not known yet: joined to its later event by number and time"
     )
