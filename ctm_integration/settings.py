@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from ctm_integration.local_secrets import local_secret
 
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "accounts",
     "integrations",
     "notifications",
+    "outbound",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +213,12 @@ SPECTACULAR_SETTINGS = {
         "CallStatusEnum": "integrations.models.Call.Status",
         "CampaignStatusEnum": "integrations.models.Campaign.Status",
         "CallDirectionEnum": "integrations.models.Call.Direction",
+        "OutboundAuthTypeEnum": "outbound.triggers.AUTH_TYPE_CHOICES",
+        "OutboundTriggerEnum": "outbound.triggers.TRIGGER_CHOICES",
+        "OutboundBodyTypeEnum": "outbound.triggers.BODY_TYPE_CHOICES",
+        "OutboundMethodEnum": "outbound.triggers.METHOD_CHOICES",
+        "OutboundWebhookStatusEnum": "outbound.models.OutboundWebhook.Status",
+        "OutboundDeliveryStatusEnum": "outbound.models.OutboundDelivery.Status",
     },
 }
 # Schema and docs for anyone, or only for a JWT or a staff session (ctm_integration/api/docs.py).
@@ -363,3 +371,37 @@ CELERY_BEAT_SCHEDULE["notification-sweep"] = {
     "schedule": 60,
 }
 CELERY_BEAT_SCHEDULE["jwt-flush-expired"] = {"task": "accounts.tasks.jwt_tokens_flush_expired", "schedule": 24 * 3600}
+
+# --- Outbound webhooks (outbound/) ----------------------------------------------------------------
+# The guard that keeps webhooks off loopback, private, link-local, multicast and reserved addresses.
+# Off only for development, tests and demos (bin/run sets it); never in production.
+OUTBOUND_ALLOW_PRIVATE_TARGETS = env.bool("OUTBOUND_ALLOW_PRIVATE_TARGETS", default=False)
+# Waits before each retry (seconds): 5 retries, each wait five times the one before, 24 hours in all.
+try:
+    OUTBOUND_RETRY_SCHEDULE = [
+        int(s) for s in env.list("OUTBOUND_RETRY_SCHEDULE", default=["120", "600", "3000", "15000", "67680"])
+    ]
+except ValueError:
+    raise ImproperlyConfigured("OUTBOUND_RETRY_SCHEDULE must be comma-separated whole seconds") from None
+if any(seconds < 0 for seconds in OUTBOUND_RETRY_SCHEDULE):
+    raise ImproperlyConfigured("OUTBOUND_RETRY_SCHEDULE cannot hold negative seconds")
+OUTBOUND_END_DELAYED_SECONDS = env.int("OUTBOUND_END_DELAYED_SECONDS", default=3600)
+OUTBOUND_CONNECT_TIMEOUT = env.float("OUTBOUND_CONNECT_TIMEOUT", default=5.0)
+OUTBOUND_READ_TIMEOUT = env.float("OUTBOUND_READ_TIMEOUT", default=10.0)
+# Requests in flight to one webhook at once: a hung target holds at most this many worker threads.
+OUTBOUND_MAX_IN_FLIGHT = env.int("OUTBOUND_MAX_IN_FLIGHT", default=4)
+# A worker sending a delivery holds it this long; after that the sweep assumes the worker died and
+# sends it again (at least once, never lost). Longer than any request can take.
+OUTBOUND_LEASE_SECONDS = env.int("OUTBOUND_LEASE_SECONDS", default=90)
+OUTBOUND_SWEEP_EVERY = env.float("OUTBOUND_SWEEP_EVERY", default=10.0)
+OUTBOUND_CALL_LINK_DAYS = env.int("OUTBOUND_CALL_LINK_DAYS", default=7)
+OUTBOUND_DEFAULT_BASE_URL = "http://127.0.0.1:8000"  # resource links, when PUBLIC_BASE_URL is not set
+OUTBOUND_CA_BUNDLE = env.str("OUTBOUND_CA_BUNDLE", default="")  # CAs for HTTPS targets (default: certifi's)
+# Outbound sends wait on other people's servers: their own queue, so a worker (or a pool of threads)
+# can be given to them alone. A worker started without -Q consumes both queues.
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("outbound"))
+CELERY_TASK_ROUTES = {"outbound.tasks.*": {"queue": "outbound"}}
+CELERY_BEAT_SCHEDULE["outbound-sweep"] = {
+    "task": "outbound.tasks.outbound_deliveries_sweep",
+    "schedule": OUTBOUND_SWEEP_EVERY,
+}

@@ -8,6 +8,7 @@ urlpatterns = [
     path("v1/auth/", include("accounts.urls")),
     path("v1/", include("notifications.urls")),
     path("v1/", include("integrations.urls")),
+    path("v1/", include("outbound.urls")),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", RedocView.as_view(url_name="schema"), name="redoc"),

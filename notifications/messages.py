@@ -24,6 +24,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "{integration_name} webhooks are failing",
         "Call events from {integration_name} for {account_name} keep failing ({failures} in the last hour).",
     ),
+    Event.OUTBOUND_WEBHOOK_FAILING: (
+        "Outbound webhook {webhook_name} deactivated",
+        "{account_name} could not send {trigger} events to {url} ({reason}), so the webhook was deactivated. "
+        "Reactivate it once the receiver works again, and rerun what failed meanwhile.",
+    ),
     Event.CALL_RECEIVED: (
         "New call from {caller_number}",
         "{caller_number} called {tracking_number} ({source}) for {account_name}.",

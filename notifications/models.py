@@ -11,6 +11,7 @@ class Event(models.TextChoices):
     INTEGRATION_DISCONNECTED = "integration_disconnected", "Integration disconnected"
     TOKEN_INVALIDATED = "token_invalidated", "Credentials rejected by the provider"
     WEBHOOK_FAILING = "webhook_failing", "Webhook deliveries keep failing"
+    OUTBOUND_WEBHOOK_FAILING = "outbound_webhook_failing", "An outbound webhook failed and was deactivated"
     CALL_RECEIVED = "call_received", "A call came in"
     CALL_MISSED = "call_missed", "A call was missed"
 
@@ -27,6 +28,7 @@ DEFAULT_ENABLED: dict[str, bool] = {
     Event.INTEGRATION_DISCONNECTED: True,
     Event.TOKEN_INVALIDATED: True,
     Event.WEBHOOK_FAILING: True,
+    Event.OUTBOUND_WEBHOOK_FAILING: True,
     Event.CALL_RECEIVED: False,
     Event.CALL_MISSED: False,
 }

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class OutboundConfig(AppConfig):
+    name = "outbound"
+    verbose_name = "Outbound webhooks"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from integrations.call_changes import activity_created, call_changed
+        from outbound.outbox import activities_record, call_changes_record
+
+        # The consumer side of the seam: outbox rows in the transaction that changed the call.
+        call_changed.connect(call_changes_record, dispatch_uid="outbound.call_changes_record")
+        activity_created.connect(activities_record, dispatch_uid="outbound.activities_record")

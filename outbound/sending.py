@@ -1,0 +1,350 @@
+"""Sending the outbox: each delivery claimed with a lease, sent outside any transaction, its outcome
+kept as an attempt, retried on the schedule, and the webhook deactivated when the last retry fails.
+
+- A claim locks the webhook's row briefly (FOR NO KEY UPDATE: it does not block new deliveries being
+  written), counts the deliveries of that webhook in flight (an unexpired lease) and takes one only
+  under `OUTBOUND_MAX_IN_FLIGHT`: a hung target holds at most that many workers, never the others'.
+- A worker that finished a delivery takes the next due one of the same webhook (a drain), so the
+  deliveries a full webhook turned away are not left waiting for the sweep.
+- The lease is the "sent once" guarantee while a worker lives, and the "never lost" one when it dies:
+  the sweep finds the expired lease, records the lost attempt and sends the delivery again (at
+  least once: the receiver may see it twice, with the same `webhook-id`).
+- Any answer but 2xx, a timeout, a connection error or a refused address is a failed attempt: retried
+  after `OUTBOUND_RETRY_SCHEDULE[n]`; after the last retry the delivery fails, the webhook is
+  deactivated and the account's owners hear of it (at most once a day per webhook). `410 Gone`
+  deactivates at once.
+"""
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from ctm_integration.redaction import redact_query
+from notifications.models import Event
+from notifications.services import notification_record
+from outbound import transport
+from outbound.models import RESPONSE_KEPT_BYTES, OutboundAttempt, OutboundDelivery, OutboundWebhook
+from outbound.rendering import request_render
+from outbound.signing import auth_headers, message_id, signature_headers
+from outbound.ssrf import UnresolvableHost, UrlNotAllowed, address_to_connect, target_of
+
+logger = logging.getLogger(__name__)
+
+OPEN = OutboundDelivery.OPEN
+FAILING_NOTICE_QUIET = timedelta(hours=24)
+SWEEP_GRACE = timedelta(seconds=5)  # a new delivery's own task gets this long before the sweep adds one
+DRAIN_SECONDS = 30.0  # one task stops draining after this long, and hands over to a new task
+# Query parameters whose values are credentials: never kept on an attempt.
+CREDENTIAL_PARAMS = frozenset(
+    {"token", "access_token", "api_key", "apikey", "key", "secret", "client_secret", "password", "pass", "auth", "sig"}
+)
+GONE = 410
+LOST = "the worker sending it stopped before recording an outcome: sent again"
+
+
+def url_without_credentials(url: str) -> str:
+    base, sep, query = url.partition("?")
+    return base + sep + redact_query(query, hidden=CREDENTIAL_PARAMS) if sep else base
+
+
+def max_attempts() -> int:
+    return 1 + len(settings.OUTBOUND_RETRY_SCHEDULE)
+
+
+@dataclass
+class Outcome:
+    """What one attempt got."""
+
+    started_at: datetime
+    duration_ms: int = 0
+    method: str = ""
+    url: str = ""
+    address: str | None = None
+    status_code: int | None = None
+    response_body: str = ""
+    error: str = ""
+
+    @property
+    def delivered(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300 and not self.error
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    delivered: int = 0
+    busy: bool = False  # the webhook had OUTBOUND_MAX_IN_FLIGHT requests in flight already
+    more: bool = False  # stopped draining with time up: a new task should carry on
+    retries: list[float] = field(default_factory=list)  # seconds until each retry scheduled
+
+
+# --- claiming ---------------------------------------------------------------------------------------
+
+BUSY = object()
+
+
+def _lock_webhook(webhook_id) -> OutboundWebhook | None:
+    return OutboundWebhook.objects.select_for_update(no_key=True).filter(pk=webhook_id).first()
+
+
+def _claim(*, webhook_id, delivery_id: int | None, now: datetime):
+    """A due delivery of the webhook, leased to the caller; None if there is none; BUSY if the webhook
+    has as many requests in flight as it may."""
+    with transaction.atomic():
+        webhook = _lock_webhook(webhook_id)
+        if webhook is None:
+            return None
+        due = OutboundDelivery.objects.filter(
+            webhook_id=webhook_id, status__in=OPEN, next_attempt_at__lte=now, lease_until__isnull=True
+        )
+        due = due.filter(pk=delivery_id) if delivery_id is not None else due.order_by("next_attempt_at", "pk")
+        delivery = due.select_for_update(skip_locked=True).first()
+        if delivery is None:
+            return None
+        if not webhook.sending:
+            _fail_open_deliveries(webhook, now=now, reason=_not_sending_reason(webhook))
+            return None
+        in_flight = OutboundDelivery.objects.filter(webhook_id=webhook_id, lease_until__gt=now).count()
+        if in_flight >= settings.OUTBOUND_MAX_IN_FLIGHT:
+            return BUSY
+        delivery.lease_until = now + timedelta(seconds=settings.OUTBOUND_LEASE_SECONDS)
+        delivery.attempts += 1
+        delivery.save(update_fields=["lease_until", "attempts", "updated_at"])
+        delivery.webhook = webhook
+        return delivery
+
+
+def _not_sending_reason(webhook: OutboundWebhook) -> str:
+    if webhook.status == OutboundWebhook.Status.DEACTIVATED:
+        return "not sent: the webhook is deactivated (reactivate it to send what failed)"
+    return "not sent: the webhook is switched off"
+
+
+def _fail_open_deliveries(webhook: OutboundWebhook, *, now: datetime, reason: str, exclude: int | None = None) -> int:
+    """Every delivery of the webhook still waiting (not one a worker is sending) fails with `reason`."""
+    waiting = OutboundDelivery.objects.filter(webhook=webhook, status__in=OPEN).filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    )
+    if exclude is not None:
+        waiting = waiting.exclude(pk=exclude)
+    return waiting.update(
+        status=OutboundDelivery.Status.FAILED,
+        last_error=reason,
+        next_attempt_at=None,
+        lease_until=None,
+        finished_at=now,
+        updated_at=now,
+    )
+
+
+# --- one attempt, outside any transaction -----------------------------------------------------------
+
+
+def attempt_send(delivery: OutboundDelivery) -> Outcome:
+    """Render, sign and send one delivery now. Never raises: every failure is the attempt's outcome."""
+    webhook = delivery.webhook
+    outcome = Outcome(started_at=timezone.now(), method=webhook.method, url=url_without_credentials(webhook.url))
+    clock = time.monotonic()
+    try:
+        rendered = request_render(webhook=webhook, subject=delivery.subject)
+        outcome.url = url_without_credentials(rendered.url)
+        target = target_of(rendered.url)
+        outcome.address = address = address_to_connect(target)
+        headers = {
+            **rendered.headers,
+            **auth_headers(webhook),
+            **signature_headers(secret=webhook.signing_secret, msg_id=message_id(delivery.pk), body=rendered.body),
+        }
+        answer = transport.request(
+            method=rendered.method,
+            url=rendered.url,
+            target=target,
+            address=address,
+            headers=headers,
+            body=rendered.body,
+        )
+    except (UrlNotAllowed, UnresolvableHost, transport.TransportError) as exc:
+        outcome.error = str(exc)
+    except Exception as exc:  # a bug must not leave the delivery leased: it is a failed attempt
+        logger.exception("outbound delivery %s could not be sent", delivery.pk)
+        outcome.error = f"{type(exc).__name__}: {exc}"
+    else:
+        outcome.status_code = answer.status
+        outcome.response_body = answer.body[:RESPONSE_KEPT_BYTES].decode("utf-8", errors="replace")
+        if 300 <= answer.status < 400:
+            outcome.error = f"redirect not followed (Location: {url_without_credentials(answer.location)})"
+        elif not 200 <= answer.status < 300:
+            outcome.error = f"HTTP {answer.status}"
+    outcome.duration_ms = int((time.monotonic() - clock) * 1000)
+    return outcome
+
+
+# --- recording the outcome --------------------------------------------------------------------------
+
+
+def _attempt_row(delivery: OutboundDelivery, outcome: Outcome, next_attempt_at: datetime | None) -> OutboundAttempt:
+    return OutboundAttempt(
+        delivery=delivery,
+        started_at=outcome.started_at,
+        duration_ms=outcome.duration_ms,
+        method=outcome.method,
+        url=outcome.url[:2000],
+        address=outcome.address,
+        status_code=outcome.status_code,
+        response_body=outcome.response_body,
+        error=outcome.error,
+        next_attempt_at=next_attempt_at,
+    )
+
+
+def outcome_record(delivery: OutboundDelivery, outcome: Outcome) -> OutboundDelivery:
+    """Keep the attempt and move the delivery on: delivered, retrying, or failed (and the webhook
+    deactivated when its last retry failed or it answered 410)."""
+    now = timezone.now()
+    with transaction.atomic():
+        webhook = _lock_webhook(delivery.webhook_id)
+        if webhook is None:
+            return delivery  # deleted meanwhile, with its deliveries
+        fields = {"lease_until": None, "last_error": outcome.error, "updated_at": now}
+        next_attempt_at = None
+        deactivate_reason = ""
+        if outcome.delivered:
+            fields.update(status=OutboundDelivery.Status.DELIVERED, next_attempt_at=None, finished_at=now)
+        else:
+            retry_in = _retry_delay(delivery)
+            if outcome.status_code == GONE:
+                deactivate_reason = "it answered 410 Gone"
+            elif retry_in is None:
+                deactivate_reason = f"{delivery.attempts} attempts failed, the last with {outcome.error}"
+            if delivery.test or not webhook.sending or retry_in is None or deactivate_reason:
+                fields.update(status=OutboundDelivery.Status.FAILED, next_attempt_at=None, finished_at=now)
+            else:
+                next_attempt_at = now + timedelta(seconds=retry_in)
+                fields.update(status=OutboundDelivery.Status.RETRYING, next_attempt_at=next_attempt_at)
+        OutboundAttempt.objects.bulk_create([_attempt_row(delivery, outcome, next_attempt_at)])
+        OutboundDelivery.objects.filter(pk=delivery.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(delivery, name, value)
+        if not delivery.test and not outcome.delivered:
+            webhook.last_failure_at, webhook.last_failure = now, outcome.error[:1000]
+            update = ["last_failure_at", "last_failure", "updated_at"]
+            if deactivate_reason and webhook.status == OutboundWebhook.Status.ACTIVE:
+                update += _deactivate(webhook, now=now, reason=deactivate_reason, delivery=delivery)
+            webhook.save(update_fields=update)
+    return delivery
+
+
+def _retry_delay(delivery: OutboundDelivery) -> int | None:
+    """Seconds until the next attempt after attempt number `attempts`; None after the last retry."""
+    schedule = settings.OUTBOUND_RETRY_SCHEDULE
+    return schedule[delivery.attempts - 1] if 0 < delivery.attempts <= len(schedule) else None
+
+
+def _deactivate(webhook: OutboundWebhook, *, now: datetime, reason: str, delivery: OutboundDelivery) -> list[str]:
+    """Deactivate it (in the caller's transaction, the webhook row locked); fail what waits; tell the
+    owners once a day. Returns the webhook fields changed."""
+    webhook.status = OutboundWebhook.Status.DEACTIVATED
+    webhook.deactivated_at = now
+    changed = ["status", "deactivated_at"]
+    _fail_open_deliveries(webhook, now=now, reason="not sent: the webhook was deactivated", exclude=delivery.pk)
+    quiet = webhook.failing_notified_at and webhook.failing_notified_at > now - FAILING_NOTICE_QUIET
+    if not quiet:
+        notification_record(
+            event=Event.OUTBOUND_WEBHOOK_FAILING,
+            account=webhook.account,
+            context={
+                "webhook_id": str(webhook.pk),
+                "webhook_name": webhook.name,
+                "trigger": webhook.trigger,
+                "url": url_without_credentials(webhook.url),
+                "reason": reason,
+            },
+        )
+        webhook.failing_notified_at = now
+        changed.append("failing_notified_at")
+    return changed
+
+
+# --- the loop a task runs ---------------------------------------------------------------------------
+
+
+def outbound_deliveries_send(*, webhook_id, delivery_id: int | None = None) -> SendReport:
+    """Send `delivery_id` (or the webhook's next due delivery), then keep draining the webhook's due
+    deliveries for up to DRAIN_SECONDS."""
+    report = SendReport()
+    started = time.monotonic()
+    while True:
+        claimed = _claim(webhook_id=webhook_id, delivery_id=delivery_id, now=timezone.now())
+        delivery_id = None
+        if claimed is BUSY:
+            report.busy = True
+            break
+        if claimed is None:
+            break
+        delivery = outcome_record(claimed, attempt_send(claimed))
+        report.sent += 1
+        report.delivered += delivery.status == OutboundDelivery.Status.DELIVERED
+        if delivery.status == OutboundDelivery.Status.RETRYING:
+            report.retries.append((delivery.next_attempt_at - timezone.now()).total_seconds())
+        if time.monotonic() - started > DRAIN_SECONDS:
+            report.more = True
+            break
+    return report
+
+
+# --- the sweep ----------------------------------------------------------------------------------------
+
+
+def outbound_leases_expire(*, now: datetime | None = None) -> int:
+    """Deliveries whose worker died mid-send (an expired lease): the lost attempt is recorded and they
+    are due again at once (the lost attempt counts towards the schedule). One lost more often than it
+    may be tried fails for good instead: a delivery that kills its worker must not do so for ever."""
+    now = now or timezone.now()
+    lease = timedelta(seconds=settings.OUTBOUND_LEASE_SECONDS)
+    with transaction.atomic():
+        rows = list(
+            OutboundDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(status__in=OPEN, lease_until__lt=now)
+            .select_related("webhook")[:500]
+        )
+        for delivery in rows:
+            lost = Outcome(
+                started_at=delivery.lease_until - lease,
+                method=delivery.webhook.method,
+                url=url_without_credentials(delivery.webhook.url),
+                error=LOST,
+            )
+            given_up = delivery.attempts > max_attempts()
+            OutboundAttempt.objects.bulk_create([_attempt_row(delivery, lost, None if given_up else now)])
+            fields = {"lease_until": None, "last_error": LOST, "updated_at": now, "next_attempt_at": now}
+            if given_up:
+                fields.update(
+                    status=OutboundDelivery.Status.FAILED,
+                    next_attempt_at=None,
+                    finished_at=now,
+                    last_error=f"its worker stopped while sending it, {delivery.attempts} times",
+                )
+            OutboundDelivery.objects.filter(pk=delivery.pk).update(**fields)
+    return len(rows)
+
+
+def outbound_deliveries_due(*, now: datetime | None = None) -> list[tuple[str, int]]:
+    """(webhook id, how many tasks to start) for webhooks with deliveries due: retries and delayed
+    ends that came due, deliveries whose task was lost, and those a worker that died left behind."""
+    now = now or timezone.now()
+    outbound_leases_expire(now=now)
+    due = (
+        OutboundDelivery.objects.filter(
+            status__in=OPEN, next_attempt_at__lte=now, lease_until__isnull=True, created_at__lte=now - SWEEP_GRACE
+        )
+        .values("webhook_id")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    return [(str(row["webhook_id"]), min(row["count"], settings.OUTBOUND_MAX_IN_FLIGHT)) for row in due[:1000]]
