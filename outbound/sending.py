@@ -38,7 +38,6 @@ logger = logging.getLogger(__name__)
 
 OPEN = OutboundDelivery.OPEN
 FAILING_NOTICE_QUIET = timedelta(hours=24)
-SWEEP_GRACE = timedelta(seconds=5)  # a new delivery's own task gets this long before the sweep adds one
 DRAIN_SECONDS = 30.0  # one task stops draining after this long, and hands over to a new task
 # Query parameters whose values are credentials: never kept on an attempt.
 CREDENTIAL_PARAMS = frozenset(
@@ -336,13 +335,12 @@ def outbound_leases_expire(*, now: datetime | None = None) -> int:
 
 def outbound_deliveries_due(*, now: datetime | None = None) -> list[tuple[str, int]]:
     """(webhook id, how many tasks to start) for webhooks with deliveries due: retries and delayed
-    ends that came due, deliveries whose task was lost, and those a worker that died left behind."""
+    ends that came due, deliveries whose task was lost, and those a worker that died left behind.
+    A delivery whose own task is on its way may get a second one: the claim lets one of them send it."""
     now = now or timezone.now()
     outbound_leases_expire(now=now)
     due = (
-        OutboundDelivery.objects.filter(
-            status__in=OPEN, next_attempt_at__lte=now, lease_until__isnull=True, created_at__lte=now - SWEEP_GRACE
-        )
+        OutboundDelivery.objects.filter(status__in=OPEN, next_attempt_at__lte=now, lease_until__isnull=True)
         .values("webhook_id")
         .annotate(count=Count("id"))
         .order_by()

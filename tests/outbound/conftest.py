@@ -70,7 +70,9 @@ def _handler(receiver: Receiver):
             body = self.rfile.read(length) if length else b""
             with receiver.lock:
                 receiver.requests.append(
-                    Received(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.time())
+                    Received(
+                        self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.time()
+                    )
                 )
                 status = receiver.statuses.popleft() if receiver.statuses else receiver.status
                 receiver.lock.notify_all()
