@@ -53,7 +53,9 @@ class OutboundAuthInputSerializer(ClosedSerializer):
     header_value = StrictCharField(max_length=1000, required=False, trim_whitespace=False)
 
     def validate(self, attrs: dict) -> dict:
-        kind = attrs["type"]
+        kind = attrs.get("type")  # a PATCH's partial validation reaches nested serializers too
+        if kind is None:
+            raise serializers.ValidationError({"type": "This field is required."})
         if kind == AuthType.BASIC and not (attrs.get("username") and attrs.get("password")):
             raise serializers.ValidationError("Basic auth needs a username and a password.")
         if kind == AuthType.HEADER and not (attrs.get("header_name") and attrs.get("header_value")):

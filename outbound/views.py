@@ -205,7 +205,7 @@ class OutboundWebhookView(OutboundWebhookMixin, APIView):
         webhook = _configured(outbound_webhook_update, webhook=webhook, **_input(payload.validated_data))
         return success(webhook_representation(webhook))
 
-    @extend_schema(request=None, responses=envelope(None), summary="Delete an outbound webhook and its log")
+    @extend_schema(request=None, responses={200: envelope(None)}, summary="Delete an outbound webhook and its log")
     @api_errors((404, "OUTBOUND_WEBHOOK_NOT_FOUND"))
     def delete(self, request: Request, outbound_webhook_id) -> Response:
         outbound_webhook_delete(webhook=self.get_webhook(outbound_webhook_id))

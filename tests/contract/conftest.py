@@ -10,6 +10,9 @@ from accounts.models import Account
 from integrations.models import Call, Campaign
 from integrations.webhooks.endpoints import webhook_endpoint_create
 from notifications.models import Device, Notification
+from outbound.call_links import call_link_token
+from outbound.models import OutboundDelivery
+from outbound.services import outbound_webhook_create
 from tests.conftest import owner_of
 
 
@@ -28,10 +31,16 @@ class World:
     endpoint_id: str
     call_id: int
     device_token: str
+    outbound_webhook_id: str
+    delivery_id: int
+    link_token: str
 
 
 @pytest.fixture
-def world(api, account, sandbox_token) -> World:
+def world(api, account, sandbox_token, settings) -> World:
+    # Outbound webhooks: generated URLs are saved without looking their names up, and the only one ever
+    # sent to (POST .../test) is the world's own, a closed local port. No request leaves the machine.
+    settings.OUTBOUND_ALLOW_PRIVATE_TARGETS = True
     auth = api._credentials["HTTP_AUTHORIZATION"]
     configured = api.post(
         "/v1/e/calltrackingmetrics/auth/config", {"token": sandbox_token, "account_id": "25001"}, format="json"
@@ -60,6 +69,10 @@ def world(api, account, sandbox_token) -> World:
         started_at=timezone.now(),
         status="answered",
     )
+    outbound = outbound_webhook_create(
+        account=account, name="CRM", url="http://127.0.0.1:9/hook?id={{id}}", trigger="end"
+    ).webhook
+    delivery = OutboundDelivery.objects.create(webhook=outbound, trigger="end", call=call, status="failed")
     return World(
         account=account,
         jwt=auth.removeprefix("Bearer "),
@@ -72,6 +85,9 @@ def world(api, account, sandbox_token) -> World:
         endpoint_id=str(custom.pk),
         call_id=call.pk,
         device_token=device.token,
+        outbound_webhook_id=str(outbound.pk),
+        delivery_id=delivery.pk,
+        link_token=call_link_token(call_id=call.pk),
     )
 
 

@@ -53,6 +53,8 @@ RULES_BETWEEN_FIELDS = {
     "POST /v1/webhook-endpoints": "auth, signing_secret and field_map depend on the provider",
     "GET /v1/calls": "end_date >= start_date",
     "PATCH /v1/webhook-endpoints/{endpoint_id}": "signing_secret and field_map only where the provider uses them",
+    "POST /v1/outbound-webhooks": "GET for pixels only, a template for mustache, keywords for keyword, auth by type",
+    "PATCH /v1/outbound-webhooks/{outbound_webhook_id}": "the same rules, on the webhook as changed",
 }
 
 CHECKS = [
@@ -82,6 +84,9 @@ def aim_at_real_objects(case: schemathesis.Case, world: World) -> None:
         "notification_id": world.notification_id,
         "endpoint_id": world.endpoint_id,
         "call_id": world.call_id,
+        "outbound_webhook_id": world.outbound_webhook_id,
+        "delivery_id": world.delivery_id,
+        "link_token": world.link_token,
     }
     if _is_positive(case, ParameterLocation.PATH):
         for name in case.path_parameters:
