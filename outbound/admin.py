@@ -61,9 +61,10 @@ class OutboundWebhookForm(forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        stored = None if self.instance._state.adding else OutboundWebhook.objects.get(pk=self.instance.pk)
         for name in WRITE_ONLY:
-            if not cleaned.get(name) and self.instance.pk:
-                cleaned[name] = getattr(OutboundWebhook.objects.get(pk=self.instance.pk), name)
+            if not cleaned.get(name) and stored is not None:
+                cleaned[name] = getattr(stored, name)
         return cleaned
 
     def _post_clean(self) -> None:

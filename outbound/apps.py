@@ -8,6 +8,7 @@ class OutboundConfig(AppConfig):
 
     def ready(self) -> None:
         from integrations.call_changes import activity_created, call_changed
+        from outbound import checks  # noqa: F401 - registers the deploy check
         from outbound.outbox import activities_record, call_changes_record
 
         # The consumer side of the seam: outbox rows in the transaction that changed the call.
