@@ -1,0 +1,47 @@
+"""From a provider's webhook delivery to the agency's receiver: CTM posts a call's end to us, we store
+it, and the outbound webhook forwards it, signed.
+
+Expected to pass once the seam publishes every call change from the webhook processing (the `seam`
+branch); until it is merged, processing publishes nothing and this is an expected failure."""
+
+import pytest
+from standardwebhooks.webhooks import Webhook
+
+from integrations.models import Call, WebhookDelivery
+from integrations.webhooks.processing import webhook_delivery_process
+from outbound.models import OutboundDelivery
+from outbound.sending import outbound_deliveries_send
+from outbound.services import outbound_webhook_create
+from tests.conftest import deliver, endpoint_url, load_fixture
+
+END = load_fixture("ctm", "webhook__end")
+
+
+@pytest.mark.django_db
+@pytest.mark.xfail(reason="needs the seam: webhook processing publishing its call changes (branch `seam`)")
+@pytest.mark.usefixtures("private_targets")
+def test_a_ctm_delivery_is_forwarded_to_the_agencys_receiver(client, endpoint, account, receiver):
+    created = outbound_webhook_create(
+        account=account,
+        name="CRM",
+        url=receiver.url("/crm") + "?activity_id={{id}}&caller={{caller_number}}",
+        trigger="end",
+        body_type="mustache",
+        body_template='{"caller": "{{caller_name}}", "ctm_id": "{{provider_call_id}}", "src": "{{payload.source}}"}',
+        filters={"tracking_source": ["Google Ads"]},
+    )
+    answer = deliver(client, endpoint_url(endpoint), END)
+    assert answer.status_code == 200
+    webhook_delivery_process(delivery_id=answer.json()["data"]["delivery_id"])
+    assert WebhookDelivery.objects.get().status == "processed"
+    call = Call.objects.get()
+
+    (delivery,) = OutboundDelivery.objects.filter(webhook=created.webhook)
+    outbound_deliveries_send(webhook_id=created.webhook.pk)
+
+    (request,) = receiver.requests
+    assert request.path == f"/crm?activity_id={call.pk}&caller=%2B15551234567"
+    body = Webhook(created.signing_secret).verify(request.body, request.headers)
+    assert body == {"caller": "Maria Lopez", "ctm_id": str(END["id"]), "src": "Google Ads"}
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered" and delivery.call_id == call.pk
