@@ -62,15 +62,6 @@ class StrictUUIDField(JsonStringMixin, serializers.UUIDField):
     """A UUID written as a string (DRF also takes an integer)."""
 
 
-class StrictBooleanField(serializers.BooleanField):
-    """`true` or `false` in a JSON body (DRF also takes "yes", "on", 1...)."""
-
-    def to_internal_value(self, data: Any) -> bool:
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
-
-
 class StrictIntegerField(serializers.IntegerField):
     """A JSON integer (DRF also takes "5", 5.0 and true)."""
 
@@ -78,3 +69,12 @@ class StrictIntegerField(serializers.IntegerField):
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """`true` or `false` in a JSON body (DRF also takes "yes", "on", 1...)."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
