@@ -94,6 +94,7 @@ class OutboundDelivery(models.Model):
         null=True, blank=True, help_text="When it is due (end_delayed: an hour ahead); empty once finished"
     )
     lease_until = models.DateTimeField(null=True, blank=True, help_text="A worker is sending it until then")
+    sender = models.UUIDField(null=True, blank=True, help_text="Which sending task holds the lease")
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -105,10 +106,21 @@ class OutboundDelivery(models.Model):
         verbose_name_plural = "outbound deliveries"
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["webhook", "status", "next_attempt_at"]),
+            # A claim: the webhook's oldest due delivery nobody holds, found without sorting its backlog.
+            models.Index(
+                fields=["webhook", "next_attempt_at", "id"],
+                condition=models.Q(status__in=["pending", "retrying"], lease_until__isnull=True),
+                name="outbound_due_per_webhook",
+            ),
+            # The sweep: what came due, across webhooks.
             models.Index(fields=["status", "next_attempt_at"]),
+            # The in-flight count of a webhook, and the sweep's expired leases.
+            models.Index(
+                fields=["webhook", "lease_until"], condition=models.Q(lease_until__isnull=False), name="outbound_leased"
+            ),
+            models.Index(fields=["lease_until"], condition=models.Q(lease_until__isnull=False), name="outbound_leases"),
+            # The delivery log of a webhook, newest first.
             models.Index(fields=["webhook", "created_at"]),
-            models.Index(fields=["lease_until"], condition=models.Q(lease_until__isnull=False), name="outbound_leased"),
         ]
 
     def __str__(self) -> str:

@@ -14,11 +14,13 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
 import pystache
 from django.core.serializers.json import DjangoJSONEncoder
+from pystache.parsed import ParsedTemplate
 
 from integrations.activity_views import lead_representation, message_representation
 from integrations.call_views import StoredCallDetailSerializer
@@ -53,10 +55,19 @@ def _plain(data: Any) -> Any:
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
+@lru_cache(maxsize=1)
+def _call_serializer() -> StoredCallDetailSerializer:
+    """One serializer, reused: DRF builds a serializer's fields on first use, which costs more than
+    the representation itself (reading its fields after that is safe from several threads)."""
+    serializer = StoredCallDetailSerializer()
+    serializer.fields  # noqa: B018 - built now, once
+    return serializer
+
+
 def record_data(subject: Call | Message | Lead) -> dict[str, Any]:
     """The record as the API shows it (a call: GET /v1/calls/<id>'s fields)."""
     if isinstance(subject, Call):
-        data = dict(StoredCallDetailSerializer(subject).data)
+        data = dict(_call_serializer().to_representation(subject))
         for name in HAND_EDITED:
             data.setdefault(name, getattr(subject, name))
         return _plain(data)
@@ -65,9 +76,9 @@ def record_data(subject: Call | Message | Lead) -> dict[str, Any]:
     return _plain(lead_representation(subject))
 
 
-def mustache_context(subject: Call | Message | Lead) -> dict[str, Any]:
+def mustache_context(subject: Call | Message | Lead, *, data: dict[str, Any] | None = None) -> dict[str, Any]:
     """Every field, `id` (ours), `provider_call_id` (the provider's id of a call) and `payload`."""
-    return {**record_data(subject), "payload": _plain(subject.raw or {})}
+    return {**(data if data is not None else record_data(subject)), "payload": _plain(subject.raw or {})}
 
 
 # --- mustache -------------------------------------------------------------------------------------
@@ -119,8 +130,15 @@ def template_check(template: str) -> None:
         raise TemplateInvalid(f"The template does not parse: {exc}") from None
 
 
+@lru_cache(maxsize=1024)
+def _parsed(template: str) -> ParsedTemplate:
+    return pystache.parse(template)
+
+
 def mustache_render(template: str, context: dict[str, Any], *, escape: Callable[[str], str]) -> str:
-    return _Renderer(escape=escape).render(template, context)
+    if "{{" not in template:
+        return template  # nothing to render (most URLs)
+    return _Renderer(escape=escape).render(_parsed(template), context)
 
 
 # --- URLs -----------------------------------------------------------------------------------------
@@ -166,13 +184,14 @@ def url_render(url: str, subject: Call | Message | Lead, *, context: dict[str, A
 
 def request_render(*, webhook, subject: Call | Message | Lead) -> OutboundRequest:
     """The request `webhook` sends for `subject` (without its signature and credentials: see sending)."""
-    context = mustache_context(subject)
+    data = record_data(subject)
+    context = mustache_context(subject, data=data)
     body_type = BodyType(webhook.body_type)
     url = url_render(webhook.url, subject, context=context, pixel=body_type is BodyType.PIXEL)
     headers = {"User-Agent": USER_AGENT}
     body = b""
     if body_type is BodyType.LOG:
-        body = json.dumps(record_data(subject), ensure_ascii=False).encode()
+        body = json.dumps(data, ensure_ascii=False).encode()
         headers["Content-Type"] = JSON
     elif body_type is BodyType.RESOURCE:
         body = json.dumps({"resource_url": call_link_url(call_id=subject.pk)}).encode()

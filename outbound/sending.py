@@ -17,15 +17,17 @@ kept as an attempt, retried on the schedule, and the webhook deactivated when th
 
 import logging
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from ctm_integration.redaction import redact_query
+from integrations.models import Call, Lead, Message
 from notifications.models import Event
 from notifications.services import notification_record
 from outbound import transport
@@ -38,7 +40,9 @@ logger = logging.getLogger(__name__)
 
 OPEN = OutboundDelivery.OPEN
 FAILING_NOTICE_QUIET = timedelta(hours=24)
-DRAIN_SECONDS = 30.0  # one task stops draining after this long, and hands over to a new task
+DRAIN_SECONDS = 10.0  # one task stops draining after this long, and hands over to a new task
+MAX_BATCH = 16  # deliveries one claim may take while the receiver answers quickly
+SLOW_SECONDS = 1.0  # an answer slower than this ends a batch (and each delivery's lease allows this much)
 # Query parameters whose values are credentials: never kept on an attempt.
 CREDENTIAL_PARAMS = frozenset(
     {"token", "access_token", "api_key", "apikey", "key", "secret", "client_secret", "password", "pass", "auth", "sig"}
@@ -82,6 +86,13 @@ class SendReport:
     more: bool = False  # stopped draining with time up: a new task should carry on
     retries: list[float] = field(default_factory=list)  # seconds until each retry scheduled
 
+    def count(self, delivery: OutboundDelivery) -> None:
+        self.sent += 1
+        if delivery.status == OutboundDelivery.Status.DELIVERED:
+            self.delivered += 1
+        elif delivery.status == OutboundDelivery.Status.RETRYING:
+            self.retries.append((delivery.next_attempt_at - timezone.now()).total_seconds())
+
 
 # --- claiming ---------------------------------------------------------------------------------------
 
@@ -92,31 +103,104 @@ def _lock_webhook(webhook_id) -> OutboundWebhook | None:
     return OutboundWebhook.objects.select_for_update(no_key=True).filter(pk=webhook_id).first()
 
 
-def _claim(*, webhook_id, delivery_id: int | None, now: datetime):
-    """A due delivery of the webhook, leased to the caller; None if there is none; BUSY if the webhook
-    has as many requests in flight as it may."""
-    with transaction.atomic():
-        webhook = _lock_webhook(webhook_id)
-        if webhook is None:
-            return None
-        due = OutboundDelivery.objects.filter(
-            webhook_id=webhook_id, status__in=OPEN, next_attempt_at__lte=now, lease_until__isnull=True
+def _without_waiting_for_disk() -> None:
+    """The outbox's own writes (claims, outcomes) need not wait for PostgreSQL's WAL flush: a crash may
+    lose the last fraction of a second of them, and what it loses is sent again (a claim that vanished
+    leaves the delivery due; an outcome that vanished leaves a lease that expires). At least once
+    either way. The calls' own writes, and everything else, keep the default."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+SUBJECTS = {"call": Call, "message": Message, "lead": Lead}
+
+
+def _claim(*, webhook: OutboundWebhook, now: datetime, sender: uuid.UUID, first: bool, size: int = 1):
+    """Inside the caller's transaction: up to `size` of the webhook's oldest due deliveries, leased to
+    `sender` (one sending task), each with what it is about; [] if there is none (or the webhook
+    stopped sending); BUSY if the webhook has OUTBOUND_MAX_IN_FLIGHT senders already.
+
+    Only a task's `first` claim counts the senders: its later claims follow its own previous ones,
+    whose outcomes were kept in this same transaction. No lock but the deliveries' own rows: two tasks
+    starting in the same instant may both pass the count. The lease covers the batch: a sender stops
+    a batch at its first slow or failed answer (see `outbound_deliveries_send`)."""
+    due = (
+        OutboundDelivery.objects.filter(
+            webhook_id=webhook.pk,
+            status__in=OPEN,
+            next_attempt_at__lte=now,
+            lease_until__isnull=True,
+            webhook__active=True,
+            webhook__status=OutboundWebhook.Status.ACTIVE,
         )
-        due = due.filter(pk=delivery_id) if delivery_id is not None else due.order_by("next_attempt_at", "pk")
-        delivery = due.select_for_update(skip_locked=True).first()
-        if delivery is None:
-            return None
-        if not webhook.sending:
-            _fail_open_deliveries(webhook, now=now, reason=_not_sending_reason(webhook))
-            return None
-        in_flight = OutboundDelivery.objects.filter(webhook_id=webhook_id, lease_until__gt=now).count()
-        if in_flight >= settings.OUTBOUND_MAX_IN_FLIGHT:
+        .order_by("next_attempt_at", "pk")
+        .select_for_update(skip_locked=True, of=("self",))
+    )
+    # An index scan, however long the backlog; the webhook's `updated_at` says whether ours is current.
+    rows = list(due.values("pk", "attempts", "test", "trigger", "webhook__updated_at", *SUBJECTS)[:size])
+    if not rows:
+        return []
+    if first:
+        leased = OutboundDelivery.objects.filter(webhook_id=webhook.pk, lease_until__gt=now)
+        if leased.values("sender").distinct().count() >= settings.OUTBOUND_MAX_IN_FLIGHT:
             return BUSY
-        delivery.lease_until = now + timedelta(seconds=settings.OUTBOUND_LEASE_SECONDS)
-        delivery.attempts += 1
-        delivery.save(update_fields=["lease_until", "attempts", "updated_at"])
-        delivery.webhook = webhook
-        return delivery
+    if rows[0]["webhook__updated_at"] != webhook.updated_at:
+        webhook = OutboundWebhook.objects.get(pk=webhook.pk)  # changed while we drained it
+    lease_until = now + timedelta(seconds=settings.OUTBOUND_LEASE_SECONDS + SLOW_SECONDS * (len(rows) - 1))
+    OutboundDelivery.objects.filter(pk__in=[row["pk"] for row in rows]).update(
+        lease_until=lease_until, sender=sender, attempts=F("attempts") + 1, updated_at=now
+    )
+    subjects = {
+        name: model.objects.in_bulk({row[name] for row in rows if row[name] is not None})
+        for name, model in SUBJECTS.items()
+    }
+    claimed = []
+    for row in rows:
+        delivery = OutboundDelivery(
+            pk=row["pk"],
+            webhook=webhook,
+            trigger=row["trigger"],
+            test=row["test"],
+            attempts=row["attempts"] + 1,
+            lease_until=lease_until,
+            sender=sender,
+            next_attempt_at=now,
+        )
+        for name in SUBJECTS:
+            if row[name] is not None:
+                setattr(delivery, name, subjects[name][row[name]])
+        claimed.append(delivery)
+    return claimed
+
+
+def _release(deliveries: list[OutboundDelivery], *, now: datetime) -> None:
+    """Give back claimed deliveries that were not tried (a batch stopped early): due again at once,
+    as if never claimed."""
+    if deliveries:
+        OutboundDelivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
+            lease_until=None, sender=None, attempts=F("attempts") - 1, updated_at=now
+        )
+
+
+def _sending_webhook(webhook_id) -> OutboundWebhook | None:
+    """The webhook a task drains, or None: gone, or not sending (then what waits for it fails)."""
+    webhook = OutboundWebhook.objects.filter(pk=webhook_id).first()
+    if webhook is not None and not webhook.sending:
+        with transaction.atomic():
+            _fail_open_deliveries(webhook, now=timezone.now(), reason=_not_sending_reason(webhook))
+        return None
+    return webhook
+
+
+def delivery_claim(*, webhook_id):
+    """Claim the webhook's next due delivery for a new sender (see `_claim`): the delivery, None, or BUSY."""
+    webhook = _sending_webhook(webhook_id)
+    if webhook is None:
+        return None
+    with transaction.atomic():
+        claimed = _claim(webhook=webhook, now=timezone.now(), sender=uuid.uuid4(), first=True)
+    return claimed if claimed is BUSY else next(iter(claimed), None)
 
 
 def _not_sending_reason(webhook: OutboundWebhook) -> str:
@@ -137,6 +221,7 @@ def _fail_open_deliveries(webhook: OutboundWebhook, *, now: datetime, reason: st
         last_error=reason,
         next_attempt_at=None,
         lease_until=None,
+        sender=None,
         finished_at=now,
         updated_at=now,
     )
@@ -205,38 +290,81 @@ def _attempt_row(delivery: OutboundDelivery, outcome: Outcome, next_attempt_at: 
 def outcome_record(delivery: OutboundDelivery, outcome: Outcome) -> OutboundDelivery:
     """Keep the attempt and move the delivery on: delivered, retrying, or failed (and the webhook
     deactivated when its last retry failed or it answered 410)."""
-    now = timezone.now()
     with transaction.atomic():
-        webhook = _lock_webhook(delivery.webhook_id)
-        if webhook is None:
-            return delivery  # deleted meanwhile, with its deliveries
-        fields = {"lease_until": None, "last_error": outcome.error, "updated_at": now}
-        next_attempt_at = None
-        deactivate_reason = ""
-        if outcome.delivered:
-            fields.update(status=OutboundDelivery.Status.DELIVERED, next_attempt_at=None, finished_at=now)
-        else:
-            retry_in = _retry_delay(delivery)
-            if outcome.status_code == GONE:
-                deactivate_reason = "it answered 410 Gone"
-            elif retry_in is None:
-                deactivate_reason = f"{delivery.attempts} attempts failed, the last with {outcome.error}"
-            if delivery.test or not webhook.sending or retry_in is None or deactivate_reason:
-                fields.update(status=OutboundDelivery.Status.FAILED, next_attempt_at=None, finished_at=now)
-            else:
-                next_attempt_at = now + timedelta(seconds=retry_in)
-                fields.update(status=OutboundDelivery.Status.RETRYING, next_attempt_at=next_attempt_at)
-        OutboundAttempt.objects.bulk_create([_attempt_row(delivery, outcome, next_attempt_at)])
-        OutboundDelivery.objects.filter(pk=delivery.pk).update(**fields)
-        for name, value in fields.items():
-            setattr(delivery, name, value)
-        if not delivery.test and not outcome.delivered:
-            webhook.last_failure_at, webhook.last_failure = now, outcome.error[:1000]
-            update = ["last_failure_at", "last_failure", "updated_at"]
-            if deactivate_reason and webhook.status == OutboundWebhook.Status.ACTIVE:
-                update += _deactivate(webhook, now=now, reason=deactivate_reason, delivery=delivery)
-            webhook.save(update_fields=update)
+        return _outcome_keep(delivery, outcome)
+
+
+def _outcomes_keep(finished: list[tuple[OutboundDelivery, Outcome]]) -> list[OutboundDelivery]:
+    """The outcomes of a batch, inside the caller's transaction: the delivered ones in one UPDATE and
+    one INSERT, each failure on its own (it may retry, deactivate, notify)."""
+    delivered = [(d, o) for d, o in finished if o.delivered]
+    if delivered:
+        now = timezone.now()
+        fields = {
+            "lease_until": None,
+            "sender": None,
+            "last_error": "",
+            "updated_at": now,
+            "status": OutboundDelivery.Status.DELIVERED,
+            "next_attempt_at": None,
+            "finished_at": now,
+        }
+        OutboundDelivery.objects.filter(pk__in=[d.pk for d, _ in delivered], sender=delivered[0][0].sender).update(
+            **fields
+        )
+        # Attempts of deliveries deleted meanwhile (their call was) are not kept.
+        alive = set(OutboundDelivery.objects.filter(pk__in=[d.pk for d, _ in delivered]).values_list("pk", flat=True))
+        OutboundAttempt.objects.bulk_create([_attempt_row(d, o, None) for d, o in delivered if d.pk in alive])
+        for delivery, _ in delivered:
+            for name, value in fields.items():
+                setattr(delivery, name, value)
+    for delivery, outcome in finished:
+        if not outcome.delivered:
+            _outcome_keep(delivery, outcome)
+    return [d for d, _ in finished]
+
+
+def _outcome_keep(delivery: OutboundDelivery, outcome: Outcome) -> OutboundDelivery:
+    """`outcome_record`, inside the caller's transaction."""
+    now = timezone.now()
+    fields = {"lease_until": None, "sender": None, "last_error": outcome.error, "updated_at": now}
+    if outcome.delivered:  # the common case touches the delivery and its attempt only
+        fields.update(status=OutboundDelivery.Status.DELIVERED, next_attempt_at=None, finished_at=now)
+        if OutboundDelivery.objects.filter(pk=delivery.pk).update(**fields):  # else deleted meanwhile
+            OutboundAttempt.objects.bulk_create([_attempt_row(delivery, outcome, None)])
+    else:
+        _failure_record(delivery, outcome, fields, now=now)
+    for name, value in fields.items():
+        setattr(delivery, name, value)
     return delivery
+
+
+def _failure_record(delivery: OutboundDelivery, outcome: Outcome, fields: dict, *, now: datetime) -> None:
+    webhook = _lock_webhook(delivery.webhook_id)
+    if webhook is None:
+        return  # deleted meanwhile, with its deliveries
+    next_attempt_at = None
+    deactivate_reason = ""
+    retry_in = _retry_delay(delivery)
+    if outcome.status_code == GONE:
+        deactivate_reason = "it answered 410 Gone"
+    elif retry_in is None:
+        deactivate_reason = f"{delivery.attempts} attempts failed, the last with {outcome.error}"
+    if delivery.test or not webhook.sending or retry_in is None or deactivate_reason:
+        fields.update(status=OutboundDelivery.Status.FAILED, next_attempt_at=None, finished_at=now)
+    else:
+        next_attempt_at = now + timedelta(seconds=retry_in)
+        fields.update(status=OutboundDelivery.Status.RETRYING, next_attempt_at=next_attempt_at)
+    if not OutboundDelivery.objects.filter(pk=delivery.pk).update(**fields):
+        return  # deleted meanwhile (its call was)
+    OutboundAttempt.objects.bulk_create([_attempt_row(delivery, outcome, next_attempt_at)])
+    if delivery.test:
+        return  # a test changes nothing on the webhook
+    webhook.last_failure_at, webhook.last_failure = now, outcome.error[:1000]
+    update = ["last_failure_at", "last_failure", "updated_at"]
+    if deactivate_reason and webhook.status == OutboundWebhook.Status.ACTIVE:
+        update += _deactivate(webhook, now=now, reason=deactivate_reason, delivery=delivery)
+    webhook.save(update_fields=update)
 
 
 def _retry_delay(delivery: OutboundDelivery) -> int | None:
@@ -273,27 +401,52 @@ def _deactivate(webhook: OutboundWebhook, *, now: datetime, reason: str, deliver
 # --- the loop a task runs ---------------------------------------------------------------------------
 
 
-def outbound_deliveries_send(*, webhook_id, delivery_id: int | None = None) -> SendReport:
-    """Send `delivery_id` (or the webhook's next due delivery), then keep draining the webhook's due
-    deliveries for up to DRAIN_SECONDS."""
+def outbound_deliveries_send(*, webhook_id) -> SendReport:
+    """Send the webhook's due deliveries, oldest first, one request at a time, for up to DRAIN_SECONDS.
+
+    Deliveries are claimed in batches that grow while the receiver answers quickly (up to
+    MAX_BATCH, doubling) and fall back to one at the first failure or slow answer, where the rest of
+    the batch is given back untried; the outcomes of a batch are kept in the transaction that claims
+    the next one. A healthy receiver costs a few queries per batch; a failing one is tried a
+    delivery at a time."""
     report = SendReport()
+    webhook = _sending_webhook(webhook_id)
+    if webhook is None:
+        return report
+    sender = uuid.uuid4()
     started = time.monotonic()
+    finished: list[tuple[OutboundDelivery, Outcome]] = []
+    untried: list[OutboundDelivery] = []
+    size, first = 1, True
     while True:
-        claimed = _claim(webhook_id=webhook_id, delivery_id=delivery_id, now=timezone.now())
-        delivery_id = None
+        time_up = time.monotonic() - started > DRAIN_SECONDS
+        with transaction.atomic():
+            _without_waiting_for_disk()
+            _release(untried, now=timezone.now())
+            for delivery in _outcomes_keep(finished):
+                report.count(delivery)
+            claimed = (
+                [] if time_up else _claim(webhook=webhook, now=timezone.now(), sender=sender, first=first, size=size)
+            )
+        finished, untried, first = [], [], False
+        if time_up:
+            report.more = True
+            break
         if claimed is BUSY:
             report.busy = True
             break
-        if claimed is None:
+        if not claimed:
             break
-        delivery = outcome_record(claimed, attempt_send(claimed))
-        report.sent += 1
-        report.delivered += delivery.status == OutboundDelivery.Status.DELIVERED
-        if delivery.status == OutboundDelivery.Status.RETRYING:
-            report.retries.append((delivery.next_attempt_at - timezone.now()).total_seconds())
-        if time.monotonic() - started > DRAIN_SECONDS:
-            report.more = True
-            break
+        webhook = claimed[0].webhook
+        for index, delivery in enumerate(claimed):
+            outcome = attempt_send(delivery)
+            finished.append((delivery, outcome))
+            if not outcome.delivered or outcome.duration_ms > SLOW_SECONDS * 1000:
+                untried = claimed[index + 1 :]
+                size = 1
+                break
+        else:
+            size = min(size * 2, MAX_BATCH)
     return report
 
 
@@ -321,7 +474,13 @@ def outbound_leases_expire(*, now: datetime | None = None) -> int:
             )
             given_up = delivery.attempts > max_attempts()
             OutboundAttempt.objects.bulk_create([_attempt_row(delivery, lost, None if given_up else now)])
-            fields = {"lease_until": None, "last_error": LOST, "updated_at": now, "next_attempt_at": now}
+            fields = {
+                "lease_until": None,
+                "sender": None,
+                "last_error": LOST,
+                "updated_at": now,
+                "next_attempt_at": now,
+            }
             if given_up:
                 fields.update(
                     status=OutboundDelivery.Status.FAILED,

@@ -201,6 +201,7 @@ def _rerun(deliveries, *, now) -> int:
         attempts=0,
         next_attempt_at=now,
         lease_until=None,
+        sender=None,
         finished_at=None,
         last_error="",
         updated_at=now,

@@ -8,8 +8,9 @@ SOON = 60.0  # a retry due within this many seconds gets a task now; later ones 
 
 
 @shared_task(name="outbound.tasks.outbound_delivery_send", soft_time_limit=70, time_limit=80)
-def outbound_delivery_send(webhook_id: str, delivery_id: int | None = None) -> dict:
-    report = sending.outbound_deliveries_send(webhook_id=webhook_id, delivery_id=delivery_id)
+def outbound_delivery_send(webhook_id: str) -> dict:
+    """Drain one webhook's due deliveries (see outbound.sending)."""
+    report = sending.outbound_deliveries_send(webhook_id=webhook_id)
     if report.more:
         outbound_delivery_send.delay(webhook_id)
     for seconds in report.retries:

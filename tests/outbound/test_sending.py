@@ -16,7 +16,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from integrations.call_changes import Origin
 from notifications.models import Event, Notification
 from outbound.models import OutboundAttempt, OutboundDelivery, OutboundWebhook
-from outbound.sending import BUSY, _claim, attempt_send, outbound_deliveries_due, outbound_deliveries_send
+from outbound.sending import BUSY, attempt_send, delivery_claim, outbound_deliveries_due, outbound_deliveries_send
 from outbound.services import (
     NothingToTest,
     WebhookDeactivated,
@@ -147,7 +147,7 @@ def test_410_gone_deactivates_at_once_and_fails_what_waits(account, receiver):
     a_completed_call(account)
     first, second = deliveries(webhook)
 
-    outbound_deliveries_send(webhook_id=webhook.pk, delivery_id=first.pk)
+    outbound_deliveries_send(webhook_id=webhook.pk)
 
     first.refresh_from_db()
     second.refresh_from_db()
@@ -289,7 +289,8 @@ def test_a_worker_that_dies_mid_send_is_replaced_by_the_sweep_at_least_once_neve
     webhook = hook(account, receiver).webhook
     a_completed_call(account)
     (delivery,) = deliveries(webhook)
-    claimed = _claim(webhook_id=webhook.pk, delivery_id=delivery.pk, now=timezone.now())
+    claimed = delivery_claim(webhook_id=webhook.pk)
+    assert claimed.pk == delivery.pk
     attempt_send(claimed)  # the request went out... and the worker died before recording anything
     assert len(receiver.requests) == 1
     assert outbound_deliveries_send(webhook_id=webhook.pk).sent == 0  # leased: nobody else sends it
@@ -384,5 +385,22 @@ def test_a_claim_with_a_full_webhook_is_busy_not_waiting(account, receiver, sett
     a_completed_call(account)
     a_completed_call(account)
     first, second = deliveries(webhook)
-    assert _claim(webhook_id=webhook.pk, delivery_id=first.pk, now=timezone.now()).pk == first.pk
-    assert _claim(webhook_id=webhook.pk, delivery_id=second.pk, now=timezone.now()) is BUSY
+    assert delivery_claim(webhook_id=webhook.pk).pk == first.pk
+    assert delivery_claim(webhook_id=webhook.pk) is BUSY
+    settings.OUTBOUND_MAX_IN_FLIGHT = 2
+    assert delivery_claim(webhook_id=webhook.pk).pk == second.pk
+
+
+def test_a_batch_stops_at_its_first_failure_and_gives_the_rest_back_untried(account, receiver):
+    receiver.answer(200, 200, 500)  # then 200 for ever
+    webhook = hook(account, receiver).webhook
+    for _ in range(8):
+        a_completed_call(account)
+
+    report = outbound_deliveries_send(webhook_id=webhook.pk)
+
+    statuses = [(d.status, d.attempts) for d in deliveries(webhook)]
+    assert report.sent == 8 and len(receiver.requests) == 8
+    assert statuses == [("delivered", 1)] * 2 + [("retrying", 1)] + [("delivered", 1)] * 5
+    assert OutboundAttempt.objects.count() == 8
+    assert not OutboundDelivery.objects.filter(lease_until__isnull=False).exists()
