@@ -309,12 +309,12 @@ def _outcomes_keep(finished: list[tuple[OutboundDelivery, Outcome]]) -> list[Out
             "next_attempt_at": None,
             "finished_at": now,
         }
-        OutboundDelivery.objects.filter(pk__in=[d.pk for d, _ in delivered], sender=delivered[0][0].sender).update(
-            **fields
-        )
-        # Attempts of deliveries deleted meanwhile (their call was) are not kept.
-        alive = set(OutboundDelivery.objects.filter(pk__in=[d.pk for d, _ in delivered]).values_list("pk", flat=True))
-        OutboundAttempt.objects.bulk_create([_attempt_row(d, o, None) for d, o in delivered if d.pk in alive])
+        ids = [d.pk for d, _ in delivered]
+        updated = OutboundDelivery.objects.filter(pk__in=ids, sender=delivered[0][0].sender).update(**fields)
+        if updated < len(ids):  # some were deleted meanwhile (their call was): their attempts are not kept
+            alive = set(OutboundDelivery.objects.filter(pk__in=ids).values_list("pk", flat=True))
+            delivered = [(d, o) for d, o in delivered if d.pk in alive]
+        OutboundAttempt.objects.bulk_create([_attempt_row(d, o, None) for d, o in delivered])
         for delivery, _ in delivered:
             for name, value in fields.items():
                 setattr(delivery, name, value)
@@ -401,6 +401,13 @@ def _deactivate(webhook: OutboundWebhook, *, now: datetime, reason: str, deliver
 # --- the loop a task runs ---------------------------------------------------------------------------
 
 
+# Webhooks this process found with every sender slot taken, and until when it stops asking: their
+# senders drain what is due, so a task for one of them can end at once without a query (the task
+# module gives such a webhook one more look when this runs out, for what came as its senders ended).
+_busy_until: dict[str, float] = {}
+BUSY_MEMORY_SECONDS = 1.0
+
+
 def outbound_deliveries_send(*, webhook_id) -> SendReport:
     """Send the webhook's due deliveries, oldest first, one request at a time, for up to DRAIN_SECONDS.
 
@@ -410,6 +417,9 @@ def outbound_deliveries_send(*, webhook_id) -> SendReport:
     the next one. A healthy receiver costs a few queries per batch; a failing one is tried a
     delivery at a time."""
     report = SendReport()
+    if _busy_until.get(str(webhook_id), 0.0) > time.monotonic():
+        report.busy = True
+        return report
     webhook = _sending_webhook(webhook_id)
     if webhook is None:
         return report
@@ -434,6 +444,7 @@ def outbound_deliveries_send(*, webhook_id) -> SendReport:
             break
         if claimed is BUSY:
             report.busy = True
+            _busy_until[str(webhook_id)] = time.monotonic() + BUSY_MEMORY_SECONDS
             break
         if not claimed:
             break

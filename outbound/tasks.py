@@ -1,10 +1,15 @@
 """Thin tasks over outbound.sending, on their own queue (`outbound`, see CELERY_TASK_ROUTES)."""
 
+import time
+
 from celery import shared_task
 
 from outbound import sending
 
 SOON = 60.0  # a retry due within this many seconds gets a task now; later ones are the sweep's
+# A webhook whose sender slots were all taken gets one more look a second later (one per process),
+# for what arrived while its senders were finishing; tasks in between end at once.
+_look_again_at: dict[str, float] = {}
 
 
 @shared_task(name="outbound.tasks.outbound_delivery_send", soft_time_limit=70, time_limit=80)
@@ -13,6 +18,9 @@ def outbound_delivery_send(webhook_id: str) -> dict:
     report = sending.outbound_deliveries_send(webhook_id=webhook_id)
     if report.more:
         outbound_delivery_send.delay(webhook_id)
+    if report.busy and _look_again_at.get(webhook_id, 0.0) <= time.monotonic():
+        _look_again_at[webhook_id] = time.monotonic() + sending.BUSY_MEMORY_SECONDS
+        outbound_delivery_send.apply_async((webhook_id,), countdown=sending.BUSY_MEMORY_SECONDS)
     for seconds in report.retries:
         if seconds <= SOON:
             outbound_delivery_send.apply_async((webhook_id,), countdown=max(seconds, 0))

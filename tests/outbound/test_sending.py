@@ -404,3 +404,16 @@ def test_a_batch_stops_at_its_first_failure_and_gives_the_rest_back_untried(acco
     assert statuses == [("delivered", 1), ("retrying", 1)] + [("delivered", 1)] * 6
     assert OutboundAttempt.objects.count() == 8
     assert not OutboundDelivery.objects.filter(lease_until__isnull=False).exists()
+
+
+def test_a_full_webhook_is_remembered_for_a_second_so_its_tasks_cost_no_query(
+    account, receiver, settings, django_assert_num_queries
+):
+    settings.OUTBOUND_MAX_IN_FLIGHT = 1
+    webhook = hook(account, receiver).webhook
+    a_completed_call(account)
+    a_completed_call(account)
+    assert delivery_claim(webhook_id=webhook.pk) is not None  # a sender holds the only slot
+    assert outbound_deliveries_send(webhook_id=webhook.pk).busy
+    with django_assert_num_queries(0):
+        assert outbound_deliveries_send(webhook_id=webhook.pk).busy
