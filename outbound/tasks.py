@@ -13,14 +13,15 @@ _look_again_at: dict[str, float] = {}
 
 
 @shared_task(name="outbound.tasks.outbound_delivery_send", soft_time_limit=70, time_limit=80)
-def outbound_delivery_send(webhook_id: str) -> dict:
-    """Drain one webhook's due deliveries (see outbound.sending)."""
-    report = sending.outbound_deliveries_send(webhook_id=webhook_id)
+def outbound_delivery_send(webhook_id: str, carry_on: bool = False) -> dict:
+    """Drain one webhook's due deliveries (see outbound.sending); `carry_on`: a sender whose time was
+    up hands over to this task, which takes the slot it left whatever this process remembers."""
+    report = sending.outbound_deliveries_send(webhook_id=webhook_id, carry_on=carry_on)
     if report.more:
-        outbound_delivery_send.delay(webhook_id)
+        outbound_delivery_send.delay(webhook_id, True)
     if report.busy and _look_again_at.get(webhook_id, 0.0) <= time.monotonic():
         _look_again_at[webhook_id] = time.monotonic() + sending.BUSY_MEMORY_SECONDS
-        outbound_delivery_send.apply_async((webhook_id,), countdown=sending.BUSY_MEMORY_SECONDS)
+        outbound_delivery_send.apply_async((webhook_id, True), countdown=sending.BUSY_MEMORY_SECONDS)
     for seconds in report.retries:
         if seconds <= SOON:
             outbound_delivery_send.apply_async((webhook_id,), countdown=max(seconds, 0))
