@@ -32,3 +32,11 @@ def redact_query(query_string: str, *, hidden: frozenset[str] = CREDENTIAL_QUERY
         name, sep, _ = part.partition("=")
         parts.append(f"{name}={REDACTED}" if sep and name.lower() in hidden else part)
     return "&".join(parts)
+
+
+# How a page for people (the admin) shows a stored secret: whether it is set, never its value.
+SHOWN_WHEN_SET = "•••••••• (set)"
+
+
+def secret_shown(value: str) -> str:
+    return SHOWN_WHEN_SET if value else "—"

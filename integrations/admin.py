@@ -2,9 +2,9 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Max
 
 from ctm_integration.redaction import HIDDEN_HEADERS, redact_headers
+from integrations.endpoint_admin import WebhookEndpointAdmin  # noqa: F401  (endpoints of every provider)
 from integrations.models import (
     Call,
     CallSyncState,
@@ -13,7 +13,6 @@ from integrations.models import (
     SigningSecret,
     UserConfig,
     WebhookDelivery,
-    WebhookEndpoint,
 )
 from integrations.providers.ctm.access import key_verify
 from integrations.providers.ctm.errors import CtmError
@@ -218,61 +217,6 @@ class WebhookDeliveryAdmin(RedactedHeadersMixin, admin.ModelAdmin):
     def replay(self, request, queryset):
         queued = sum(webhook_delivery_replay(delivery=d) for d in queryset)
         self.message_user(request, f"{queued} delivery(ies) queued; invalid ones are never replayed.", messages.SUCCESS)
-
-
-@admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
-    list_display = [
-        "id",
-        "account",
-        "provider",
-        "provider_account_id",
-        "campaign",
-        "status",
-        "ctm_webhook_ids",
-        "last_delivery_at",
-    ]
-    list_filter = ["provider", "status", "require_signature"]
-    search_fields = ["id", "provider_account_id", "account__name"]
-    fields = [
-        "id",
-        "account",
-        "provider",
-        "key",
-        "campaign",
-        "provider_account_id",
-        "events",
-        "provider_webhook_ids",
-        "basic_username_redacted",
-        "basic_password_redacted",
-        "require_signature",
-        "status",
-        "created_at",
-        "updated_at",
-    ]
-    readonly_fields = [f for f in fields if f not in ("require_signature", "status")]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(last_delivery=Max("deliveries__received_at"))
-
-    @admin.display(description="last delivery", ordering="last_delivery")
-    def last_delivery_at(self, obj) -> object:
-        return obj.last_delivery
-
-    @admin.display(description="CTM webhook ids")
-    def ctm_webhook_ids(self, obj: WebhookEndpoint) -> str:
-        return ", ".join(f"{event}: {hook}" for event, hook in obj.provider_webhook_ids.items()) or "—"
-
-    @admin.display(description="basic-auth username")
-    def basic_username_redacted(self, obj: WebhookEndpoint) -> str:
-        return _redacted(obj.basic_username)
-
-    @admin.display(description="basic-auth password")
-    def basic_password_redacted(self, obj: WebhookEndpoint) -> str:
-        return _redacted(obj.basic_password)
-
-    def has_add_permission(self, request) -> bool:
-        return False  # registered through the API, which also registers them at CTM
 
 
 class SigningSecretForm(forms.ModelForm):

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from integrations.models import WebhookEndpoint
-from integrations.providers.custom.normalize import SLUG, delivery_events
+from integrations.providers.custom.normalize import SLUG, delivery_events, field_map_kind
 from integrations.webhooks.base import Verdict
 from integrations.webhooks.endpoint_receiver import EndpointReceiverView
 
@@ -51,8 +51,8 @@ class CustomWebhookView(EndpointReceiverView):
             )
         return None
 
-    def event_of(self, request: HttpRequest, payload: object) -> str:
-        return "call"
+    def event_of(self, request: HttpRequest, payload: object, endpoint: WebhookEndpoint) -> str:
+        return field_map_kind(endpoint.field_map)  # "call" or "lead"
 
     def dedupe_key(self, request: HttpRequest, body: bytes, endpoint: WebhookEndpoint, event: str) -> str:
         """Standard Webhooks' `webhook-id` is the same on every retry of one message."""
