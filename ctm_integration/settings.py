@@ -211,6 +211,7 @@ SPECTACULAR_SETTINGS = {
         "CallStatusEnum": "integrations.models.Call.Status",
         "CampaignStatusEnum": "integrations.models.Campaign.Status",
         "CallDirectionEnum": "integrations.models.Call.Direction",
+        "ProviderEnum": "integrations.providers.registry.provider_choices",  # `provider`, a campaign's `integration`
     },
 }
 # Schema and docs for anyone, or only for a JWT or a staff session (ctm_integration/api/docs.py).
