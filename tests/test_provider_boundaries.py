@@ -14,12 +14,6 @@ GENERIC_PACKAGES = ("accounts", "ctm_integration", "integrations", "notification
 # (read by the settings, which cannot import the registry).
 ALLOWED_MODULES = {"base", "registry", "django_apps"}
 
-# CTM features that still live outside CTM's folder, to be moved into it (issue 9, in progress).
-# This list only shrinks: a file leaves it when it is moved or stops naming CTM.
-NOT_YET_MOVED = {
-    "accounts/admin.py",  # "disconnect CTM globally" on the account page
-}
-
 
 def generic_modules() -> list[Path]:
     files = []
@@ -60,9 +54,6 @@ def provider_imports(path: Path) -> set[str]:
 def test_generic_code_does_not_import_a_provider_by_name(path):
     relative = path.relative_to(ROOT).as_posix()
     found = provider_imports(path)
-    if relative in NOT_YET_MOVED:
-        assert found, f"{relative} no longer names a provider: take it off NOT_YET_MOVED"
-        return
     assert not found, f"{relative} imports {sorted(found)}: go through integrations.providers.registry"
 
 

@@ -132,6 +132,12 @@ def test_calls_and_sync_states_are_listed_for_staff(admin_client, api, ctm, acco
     assert "CtmRateLimited: slow down" in admin_client.get("/admin/integrations/callsyncstate/").content.decode()
 
 
+def test_the_account_page_offers_what_each_provider_adds(admin_client, account):
+    page = admin_client.get("/admin/accounts/account/").content.decode()
+
+    assert 'value="disconnect_ctm_globally"' in page  # declared by CTM's folder, through the registry
+
+
 def test_ctm_s_admin_pages_render_from_its_folder(admin_client, api, ctm, account):
     from integrations.models import CallSyncState, UserConfig
     from integrations.providers.ctm.credentials import config_save
