@@ -18,7 +18,7 @@ from integrations.services import campaign_create, campaign_delete, campaign_upd
 
 
 class CampaignFilter(filters.FilterSet):
-    integration = filters.ChoiceFilter(choices=provider_choices)
+    integration = filters.ChoiceFilter(choices=provider_choices())
 
     class Meta:
         model = Campaign
