@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Account, Membership
 from accounts.services import account_create, account_update
-from integrations.providers.ctm.disconnect import ctm_disconnect
+from integrations.providers.registry import PROVIDERS
 
 
 class MembershipInline(admin.TabularInline):
@@ -50,7 +50,8 @@ class AccountAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent"]
     readonly_fields = ["id", "created_at", "updated_at"]
     inlines = [MembershipInline]
-    actions = ["disconnect_ctm_globally"]
+    # What each provider offers to do to the selected accounts (disconnect it, ...).
+    actions = [action for provider in PROVIDERS for action in provider.account_admin_actions]
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -80,17 +81,6 @@ class AccountAdmin(admin.ModelAdmin):
         )
         obj.pk = created.pk
         obj._state.adding = False
-
-    @admin.action(description="Disconnect CallTrackingMetrics globally (disable campaigns, remove credentials)")
-    def disconnect_ctm_globally(self, request, queryset):
-        for account in queryset:
-            result = ctm_disconnect(account=account, user=request.user, global_delete=True)
-            self.message_user(
-                request,
-                f"{account}: {result.keys_deleted} credential(s) removed, "
-                f"{result.campaigns_disabled} campaign(s) and {len(result.endpoints_closed)} webhook(s) disabled.",
-                messages.SUCCESS,
-            )
 
 
 @admin.register(Membership)

@@ -34,9 +34,9 @@ def redact_query(query_string: str, *, hidden: frozenset[str] = CREDENTIAL_QUERY
     return "&".join(parts)
 
 
-# How a page for people (the admin) shows a stored secret: whether it is set, never its value.
-SHOWN_WHEN_SET = "•••••••• (set)"
+# What a person sees in place of a stored secret (the admin's credential pages): whether it is set, never it.
+SECRET_SET = "•••••••• (set)"  # noqa: S105 (not a password: the mask)
 
 
 def secret_shown(value: str) -> str:
-    return SHOWN_WHEN_SET if value else "—"
+    return SECRET_SET if value else "—"

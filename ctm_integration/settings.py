@@ -11,6 +11,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from ctm_integration.local_secrets import local_secret
+from integrations.providers.django_apps import provider_apps
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "django_ratelimit",
     "accounts",
     "integrations",
+    *provider_apps(),  # the provider folders with their own admin and commands (CTM's)
     "notifications",
 ]
 
@@ -211,6 +213,7 @@ SPECTACULAR_SETTINGS = {
         "CallStatusEnum": "integrations.models.Call.Status",
         "CampaignStatusEnum": "integrations.models.Campaign.Status",
         "CallDirectionEnum": "integrations.models.Call.Direction",
+        "ProviderEnum": "integrations.providers.registry.provider_choices",  # `provider`, a campaign's `integration`
     },
 }
 # Schema and docs for anyone, or only for a JWT or a staff session (ctm_integration/api/docs.py).

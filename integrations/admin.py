@@ -1,100 +1,27 @@
-"""Staff views of credentials, configs and campaigns. Secrets are only ever shown redacted."""
+"""Staff views of campaigns, calls, webhook endpoints and deliveries, signing secrets. Secrets are only ever
+shown redacted. A provider's own records (CTM's credentials, configs, sync) are in its folder's admin."""
 
 from django import forms
 from django.contrib import admin, messages
 
 from ctm_integration.redaction import HIDDEN_HEADERS, redact_headers
 from integrations.endpoint_admin import WebhookEndpointAdmin  # noqa: F401  (endpoints of every provider)
-from integrations.models import (
-    Call,
-    CallSyncState,
-    Campaign,
-    Key,
-    SigningSecret,
-    UserConfig,
-    WebhookDelivery,
-)
-from integrations.providers.ctm.access import key_verify
-from integrations.providers.ctm.errors import CtmError
-from integrations.providers.ctm.tasks import ctm_calls_sync_account
+from integrations.models import Call, Campaign, SigningSecret, WebhookDelivery
+from integrations.providers.registry import provider_choices
 from integrations.webhooks.processing import webhook_delivery_replay
 
-REDACTED = "•••••••• (set)"
 
+class CampaignForm(forms.ModelForm):
+    integration = forms.ChoiceField(choices=provider_choices, help_text="The provider whose calls it claims")
 
-def _redacted(value: str) -> str:
-    return REDACTED if value else "—"
-
-
-@admin.register(Key)
-class KeyAdmin(admin.ModelAdmin):
-    list_display = ["id", "account", "username", "auth_scheme", "token_invalidated", "deleted", "created_at"]
-    list_filter = ["token_invalidated", "auth_scheme", ("deleted", admin.EmptyFieldListFilter)]
-    search_fields = ["id", "account__name"]
-    fields = [
-        "id",
-        "account",
-        "connected_by",
-        "username",
-        "password_redacted",
-        "access_key_redacted",
-        "secret_redacted",
-        "auth_scheme",
-        "token_expires_at",
-        "ctm_default_account_id",
-        "token_invalidated",
-        "invalidated_at",
-        "deleted",
-        "created_at",
-        "updated_at",
-    ]
-    readonly_fields = fields
-    actions = ["verify_with_ctm"]
-
-    @admin.display(description="password")
-    def password_redacted(self, obj: Key) -> str:
-        return _redacted(obj.password)
-
-    @admin.display(description="access key")
-    def access_key_redacted(self, obj: Key) -> str:
-        return _redacted(obj.access_key)
-
-    @admin.display(description="secret")
-    def secret_redacted(self, obj: Key) -> str:
-        return _redacted(obj.secret)
-
-    def has_add_permission(self, request) -> bool:
-        return False  # credentials come from connecting at CTM, through the API
-
-    @admin.action(description="Verify with CTM")
-    def verify_with_ctm(self, request, queryset):
-        for key in queryset.select_related("account"):
-            try:
-                valid = key_verify(key=key)
-            except CtmError as exc:
-                self.message_user(request, f"{key}: could not verify ({exc}).", messages.WARNING)
-                continue
-            if valid:
-                self.message_user(request, f"{key}: CTM accepts these credentials.", messages.SUCCESS)
-            else:
-                self.message_user(
-                    request,
-                    f"{key}: CTM refused them; the account's credentials are marked invalidated.",
-                    messages.ERROR,
-                )
-
-
-@admin.register(UserConfig)
-class UserConfigAdmin(admin.ModelAdmin):
-    list_display = ["account", "calltracking_account_id", "calltracking_sub_account_id", "key", "deleted"]
-    list_filter = [("deleted", admin.EmptyFieldListFilter)]
-    search_fields = ["account__name", "calltracking_account_id", "calltracking_sub_account_id"]
-    raw_id_fields = ["key"]
-    autocomplete_fields = ["account"]
+    class Meta:
+        model = Campaign
+        fields = ["account", "name", "integration", "key", "ctm_account_id", "tracking_numbers", "status"]
 
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignForm
     list_display = ["name", "account", "integration", "ctm_account_id", "status", "created_at"]
     list_filter = ["status", "integration"]
     search_fields = ["name", "account__name", "ctm_account_id"]
@@ -125,33 +52,7 @@ class CallAdmin(admin.ModelAdmin):
         return [f.name for f in self.model._meta.fields]
 
     def has_add_permission(self, request) -> bool:
-        return False  # calls come from CTM (sync and webhooks), never typed in
-
-
-@admin.register(CallSyncState)
-class CallSyncStateAdmin(admin.ModelAdmin):
-    list_display = ["provider_account_id", "account", "last_synced_at", "calls_synced", "watermark", "last_error"]
-    search_fields = ["provider_account_id", "account__name"]
-    readonly_fields = [
-        "account",
-        "key",
-        "provider_account_id",
-        "last_synced_at",
-        "calls_synced",
-        "lease_until",
-        "created_at",
-        "updated_at",
-    ]
-    actions = ["sync_now"]
-
-    def has_add_permission(self, request) -> bool:
-        return False  # created from configs by the periodic sync
-
-    @admin.action(description="Sync calls now (in the background)")
-    def sync_now(self, request, queryset):
-        for state in queryset:
-            ctm_calls_sync_account.delay(state.pk)
-        self.message_user(request, f"{queryset.count()} sync(s) queued.", messages.SUCCESS)
+        return False  # calls come from providers (sync and webhooks), never typed in
 
 
 class RedactedHeadersMixin:
@@ -222,6 +123,7 @@ class WebhookDeliveryAdmin(RedactedHeadersMixin, admin.ModelAdmin):
 class SigningSecretForm(forms.ModelForm):
     """Secrets are typed in, never shown back: an empty field keeps the stored value."""
 
+    provider = forms.ChoiceField(choices=provider_choices)
     secret = forms.CharField(widget=forms.PasswordInput, required=False)
     previous_secret = forms.CharField(widget=forms.PasswordInput, required=False)
 

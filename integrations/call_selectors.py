@@ -150,5 +150,7 @@ def call_chart(*, scope: CallScope, interval: Interval) -> list[dict[str, Any]]:
     return _chart(scope, interval, list(rows))
 
 
-def call_sync_state(*, account: Account, provider_account_id: str) -> CallSyncState | None:
-    return CallSyncState.objects.filter(account=account, provider_account_id=provider_account_id).first()
+def call_sync_state(*, account: Account, provider: str, provider_account_id: str) -> CallSyncState | None:
+    return CallSyncState.objects.filter(
+        account=account, provider=provider, provider_account_id=provider_account_id
+    ).first()

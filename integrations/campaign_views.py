@@ -12,11 +12,14 @@ from ctm_integration.api.pagination import EnvelopePagination
 from ctm_integration.api.schema import envelope
 from integrations.campaign_serializers import CampaignSerializer
 from integrations.models import Campaign
+from integrations.providers.registry import provider_choices
 from integrations.selectors import campaigns_for_account
 from integrations.services import campaign_create, campaign_delete, campaign_update
 
 
 class CampaignFilter(filters.FilterSet):
+    integration = filters.ChoiceFilter(choices=provider_choices())
+
     class Meta:
         model = Campaign
         fields = ["status", "integration"]

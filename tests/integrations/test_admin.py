@@ -130,3 +130,46 @@ def test_calls_and_sync_states_are_listed_for_staff(admin_client, api, ctm, acco
 
     assert "CALL-4242" in admin_client.get("/admin/integrations/call/").content.decode()
     assert "CtmRateLimited: slow down" in admin_client.get("/admin/integrations/callsyncstate/").content.decode()
+
+
+def test_the_account_page_offers_what_each_provider_adds(admin_client, account):
+    page = admin_client.get("/admin/accounts/account/").content.decode()
+
+    assert 'value="disconnect_ctm_globally"' in page  # declared by CTM's folder, through the registry
+
+
+def test_ctm_s_admin_pages_render_from_its_folder(admin_client, api, ctm, account):
+    from integrations.models import CallSyncState, UserConfig
+    from integrations.providers.ctm.credentials import config_save
+
+    connect_ctm(api, ctm)
+    key = Key.objects.get()
+    config = config_save(account=account, key=key, calltracking_account_id="25001")
+    CallSyncState.objects.create(account=account, key=key, provider_account_id="25001")
+
+    for path in ("key", "userconfig", "callsyncstate"):
+        assert admin_client.get(f"/admin/integrations/{path}/").status_code == 200, path
+    page = admin_client.get(f"/admin/integrations/key/{key.pk}/change/").content.decode()
+    assert key.secret not in page and key.access_key not in page and "(set)" in page
+    assert admin_client.get(f"/admin/integrations/userconfig/{config.pk}/change/").status_code == 200
+    assert UserConfig.objects.get().provider == "calltrackingmetrics"
+
+
+def test_signing_secrets_and_campaigns_take_a_provider_of_the_registry(admin_client, account):
+    from integrations.models import SigningSecret
+
+    refused = admin_client.post(
+        "/admin/integrations/signingsecret/add/",
+        {"provider": "nobody", "provider_account_id": "25001", "secret": "s3cret-signing-value"},
+    )
+    assert refused.status_code == 200 and not SigningSecret.objects.exists()
+
+    added = admin_client.post(
+        "/admin/integrations/signingsecret/add/",
+        {"provider": "callrail", "provider_account_id": "25001", "secret": "s3cret-signing-value"},
+    )
+    assert added.status_code == 302
+    assert SigningSecret.objects.get().provider == "callrail"
+
+    form = admin_client.get("/admin/integrations/campaign/add/").content.decode()
+    assert 'value="marketingedge"' in form and 'value="calltrackingmetrics"' in form

@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from integrations.models import Call, CallDailyRollup, CallSyncState, Key
+from integrations.providers.ctm.credentials import config_save
 from integrations.providers.ctm.sync import call_sync_targets_refresh, ctm_calls_sync
-from integrations.services import config_save
 from tests.recount import chart_recount, summary_recount
 
 pytestmark = pytest.mark.django_db

@@ -4,10 +4,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from integrations.events import CallDirection, CallEvent, CallEventKind, CallStatus
-from integrations.models import Call, Provider
+from integrations.models import Call
 from integrations.phone_numbers import to_e164
 from integrations.plausible import UnusablePayload, call_seconds, call_start, provider_id
 from integrations.untrusted import json_parse, storable_json, storable_text
+
+SLUG = "calltrackingmetrics"  # CTM in the registry, in URLs and on every stored row
 
 # CTM's dial_status / call_status values (and the seed envelope's `status`) -> our status.
 STATUS_MAP: dict[str, CallStatus] = {
@@ -127,7 +129,7 @@ def call_event(call: dict[str, Any], *, kind: CallEventKind, account_id: str = "
     if raw != call:
         notes.append("raw: characters a database cannot store were removed")
     return CallEvent(
-        provider=Provider.CTM.value,
+        provider=SLUG,
         provider_call_id=call_id,
         provider_account_id=call_account_id or account_id,
         kind=kind,

@@ -14,7 +14,7 @@ from integrations.call_services import CallUpsert, call_upsert, calls_upsert
 from integrations.events import CallEvent, CallEventKind
 from integrations.models import CallSyncState, UserConfig
 from integrations.providers.ctm.access import ctm_session
-from integrations.providers.ctm.normalize import UnusableCallPayload, call_event
+from integrations.providers.ctm.normalize import SLUG, UnusableCallPayload, call_event
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +34,16 @@ class SyncProgress:
 
 
 def call_sync_targets_refresh() -> list[CallSyncState]:
-    """One sync state per live config's CTM account (and sub-account), pointing at the config's key."""
+    """One sync state per live CTM config's CTM account (and sub-account), pointing at the config's key."""
     states = []
-    for config in UserConfig.objects.alive().select_related("key").filter(key__deleted__isnull=True):
+    configs = UserConfig.objects.alive().select_related("key").filter(provider=SLUG, key__deleted__isnull=True)
+    for config in configs:
         for ctm_account_id in filter(None, {config.calltracking_account_id, config.calltracking_sub_account_id}):
             state, _ = CallSyncState.objects.update_or_create(
-                account_id=config.account_id, provider_account_id=ctm_account_id, defaults={"key": config.key}
+                account_id=config.account_id,
+                provider=SLUG,
+                provider_account_id=ctm_account_id,
+                defaults={"key": config.key},
             )
             states.append(state)
     return states

@@ -17,9 +17,9 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from integrations.models import Campaign, Key, Provider, SigningSecret, TrackedNumber, UserConfig, WebhookEndpoint
+from integrations.models import Campaign, Key, SigningSecret, TrackedNumber, UserConfig, WebhookEndpoint
 from integrations.phone_numbers import to_e164
-from integrations.providers.ctm.normalize import UnusableCallPayload, call_event, provider_id, unwrap_delivery
+from integrations.providers.ctm.normalize import SLUG, UnusableCallPayload, call_event, provider_id, unwrap_delivery
 from integrations.untrusted import UntrustedJson, json_parse
 from integrations.webhooks.base import Verdict, WebhookReceiverView
 from integrations.webhooks.lookup_cache import cached, lookup_generation
@@ -44,20 +44,18 @@ def _tenant_credentials(account_id: uuid.UUID) -> TenantCredentials:
     keys = list(Key.objects.alive().filter(account_id=account_id))
     ctm_ids = {key.ctm_default_account_id for key in keys}
     ctm_ids.update(
-        WebhookEndpoint.objects.filter(account_id=account_id, provider=Provider.CTM).values_list(
+        WebhookEndpoint.objects.filter(account_id=account_id, provider=SLUG).values_list(
             "provider_account_id", flat=True
         )
     )
     ctm_ids.update(
-        Campaign.objects.filter(account_id=account_id, integration=Provider.CTM).values_list(
-            "ctm_account_id", flat=True
-        )
+        Campaign.objects.filter(account_id=account_id, integration=SLUG).values_list("ctm_account_id", flat=True)
     )
-    for config in UserConfig.objects.alive().filter(account_id=account_id):
+    for config in UserConfig.objects.alive().filter(account_id=account_id, provider=SLUG):
         ctm_ids.update((config.calltracking_account_id, config.calltracking_sub_account_id))
     ctm_ids.discard("")
     secrets = [key.secret for key in keys if key.auth_scheme == Key.AuthScheme.BASIC]
-    for signing in SigningSecret.objects.filter(provider=Provider.CTM, provider_account_id__in=ctm_ids):
+    for signing in SigningSecret.objects.filter(provider=SLUG, provider_account_id__in=ctm_ids):
         secrets += [signing.secret, signing.previous_secret]
     return TenantCredentials(secrets=tuple(s for s in secrets if s), ctm_account_ids=frozenset(ctm_ids))
 
@@ -72,11 +70,7 @@ def endpoint_by_id(endpoint_id: str, *, generation: object) -> WebhookEndpoint |
 
 
 def _endpoint(pk: uuid.UUID) -> WebhookEndpoint | None:
-    return (
-        WebhookEndpoint.objects.select_related("key", "account", "campaign")
-        .filter(pk=pk, provider=Provider.CTM)
-        .first()
-    )
+    return WebhookEndpoint.objects.select_related("key", "account", "campaign").filter(pk=pk, provider=SLUG).first()
 
 
 @dataclass(frozen=True)
@@ -93,16 +87,14 @@ def shared_url_candidates(*, provider_account_id: str, tracking_number: str) -> 
     if provider_account_id:
         endpoints = (
             WebhookEndpoint.objects.select_related("account", "campaign")
-            .filter(
-                provider=Provider.CTM, provider_account_id=provider_account_id, status=WebhookEndpoint.Status.ACTIVE
-            )
+            .filter(provider=SLUG, provider_account_id=provider_account_id, status=WebhookEndpoint.Status.ACTIVE)
             .order_by("created_at")[:MAX_CANDIDATES]
         )
         found += [Candidate(e.account_id, e, e.campaign) for e in endpoints]
     if tracking_number:
         tracked = (
             TrackedNumber.objects.select_related("campaign__account")
-            .filter(number=tracking_number, campaign__integration=Provider.CTM)
+            .filter(number=tracking_number, campaign__integration=SLUG)
             .exclude(campaign__status=Campaign.Status.DISABLED)
             .order_by("campaign__created_at")[:MAX_CANDIDATES]
         )
@@ -121,7 +113,7 @@ def _tracking_number(call: dict[str, Any]) -> str:
 
 
 class CtmWebhookView(WebhookReceiverView):
-    provider = Provider.CTM.value
+    provider = SLUG
 
     def verdict(self, request: HttpRequest, body: bytes, endpoint_id: str | None = None) -> Verdict:
         try:
