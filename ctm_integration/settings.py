@@ -183,6 +183,7 @@ AXES_LOCKOUT_CALLABLE = "accounts.login_lockout.admin_lockout_response"
 AXES_RESET_ON_SUCCESS = True
 # Attempts during a lockout are refused without counting, so Retry-After stays true.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_VERBOSE = False  # no "AXES: BEGIN" line from every process at start
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 AXES_CLIENT_IP_CALLABLE = "ctm_integration.client_ip.client_ip"
 # Behind N proxies that each append to CLIENT_IP_HEADER, the client is the Nth address from its right
@@ -249,12 +250,14 @@ else:
     BROKER_DIR = LOCAL_DIR / "broker"
     (BROKER_DIR / "queue").mkdir(parents=True, exist_ok=True)
     (BROKER_DIR / "processed").mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
+    # A host in the URL (the transport ignores it) spares every process kombu's "No hostname was supplied".
+    CELERY_BROKER_URL = "filesystem://localhost/"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
         "store_processed": False,
+        "control_folder": str(BROKER_DIR / "control"),  # else kombu writes ./control/ wherever it was started
     }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -281,6 +284,9 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Django's own console handler (DEBUG only) would print its records a second time and unredacted:
+    # they reach the root handler above instead.
+    "loggers": {"django": {"handlers": [], "level": env.str("LOG_LEVEL", default="INFO"), "propagate": True}},
 }
 
 # --- HTTPS: on by default in production (`manage.py check --deploy` finds nothing), all of it from the env ------
@@ -358,8 +364,11 @@ if EMAIL_HOST:
     EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
     EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
     EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
-else:
+elif IS_PRODUCTION:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    # Development: one log line per email (EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend: whole).
+    EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="ctm_integration.email_log_backend.LogEmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CTM integration <no-reply@localhost>")
 # Firebase Cloud Messaging (HTTP v1) service-account credentials: a file, or the JSON itself.
 FCM_CREDENTIALS_FILE = env.str("FCM_CREDENTIALS_FILE", default="")
