@@ -5,13 +5,17 @@ import warnings
 
 from celery import Celery
 from celery.exceptions import SecurityWarning
-from celery.signals import celeryd_init
+from celery.signals import beat_init, celeryd_init
+
+from ctm_integration.beat_lock import beat_lock
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ctm_integration.settings")
 
 app = Celery("ctm_integration")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+beat_init.connect(beat_lock.hold, weak=False)
 
 
 @celeryd_init.connect(weak=False)
