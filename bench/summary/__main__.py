@@ -39,7 +39,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     from accounts.models import Account
     from accounts.services import account_create
-    from integrations.call_selectors import CallScope, Interval, call_chart, call_summary
+    from integrations.call_selectors import Interval, ProviderAccountScope, call_chart, call_summary
     from integrations.call_services import call_rollups_rebuild
     from integrations.models import Call, CallDailyRollup, Key
 
@@ -72,9 +72,9 @@ def main() -> None:
     client = Client(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
     rng = random.Random(7)
 
-    def window() -> CallScope:
+    def window() -> ProviderAccountScope:
         start = first_day + timedelta(days=rng.randint(0, args.days - 90))
-        return CallScope(
+        return ProviderAccountScope(
             account=account,
             provider="calltrackingmetrics",
             provider_account_id="25001",

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from ctm_integration.api.envelope import success
 from ctm_integration.api.schema import api_errors, envelope
-from integrations.call_selectors import CallScope, call_chart, call_summary, call_sync_state
+from integrations.call_selectors import ProviderAccountScope, call_chart, call_summary, call_sync_state
 from integrations.events import CallEventKind
 from integrations.models import Provider
 from integrations.providers.ctm.access import ctm_session
@@ -105,9 +105,9 @@ class CtmCallsView(CtmView):
 class LocalCallsView(CtmView):
     """Summary and chart: only the local store is read, so CTM being slow or down does not matter."""
 
-    def scope(self, key_id: str, ctm_account_id: str, query: dict) -> CallScope:
+    def scope(self, key_id: str, ctm_account_id: str, query: dict) -> ProviderAccountScope:
         self.get_key(key_id)  # the tokenId must still be this account's
-        return CallScope(
+        return ProviderAccountScope(
             account=self.request.account,
             provider=Provider.CTM.value,
             provider_account_id=ctm_account_id,
@@ -115,7 +115,7 @@ class LocalCallsView(CtmView):
             end=query["end_date"],
         )
 
-    def meta(self, scope: CallScope) -> dict[str, Any]:
+    def meta(self, scope: ProviderAccountScope) -> dict[str, Any]:
         state = call_sync_state(account=scope.account, provider_account_id=scope.provider_account_id)
         return {
             "start_date": scope.start.isoformat(),
