@@ -14,20 +14,15 @@ from integrations.models import Provider
 from integrations.providers.ctm.access import ctm_session
 from integrations.providers.ctm.base_views import CTM_KEY_ERRORS, KEY_NOT_FOUND, CtmView, ctm_pagination
 from integrations.providers.ctm.normalize import CTM_DIAL_STATUSES, UnusableCallPayload, call_event
-from integrations.providers.ctm.query_serializers import (
-    CallListQuerySerializer,
-    ChartQuerySerializer,
-    DateRangeSerializer,
-    PageSerializer,
-)
+from integrations.providers.ctm.query_serializers import CallListQuerySerializer, PageSerializer
 from integrations.providers.ctm.response_serializers import (
     CallSerializer,
     CallsMetaSerializer,
-    CallSummarySerializer,
-    ChartBucketSerializer,
     ChartMetaSerializer,
     CtmAccountSerializer,
 )
+from integrations.report_query_serializers import ChartQuerySerializer, DateRangeSerializer
+from integrations.report_response_serializers import CallSummarySerializer, ChartBucketSerializer
 
 
 def call_representation(payload: dict[str, Any]) -> dict[str, Any] | None:
