@@ -50,7 +50,8 @@ class CallScope(ABC):
             datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=tz).astimezone(UTC),
         )
 
-    def days(self) -> dict[str, date]:
+    def day_range(self) -> dict[str, date]:
+        """The rollup filter of this scope's days."""
         return {"day__gte": self.start, "day__lte": self.end}
 
     @abstractmethod
@@ -73,10 +74,10 @@ class ProviderAccountScope(CallScope):
         return {"account": self.account, "provider": self.provider, "provider_account_id": self.provider_account_id}
 
     def daily_rollups(self) -> QuerySet:
-        return CallDailyRollup.objects.filter(**self._whose(), **self.days())
+        return CallDailyRollup.objects.filter(**self._whose(), **self.day_range())
 
     def hourly_rollups(self) -> QuerySet:
-        return CallHourlyRollup.objects.filter(**self._whose(), **self.days())
+        return CallHourlyRollup.objects.filter(**self._whose(), **self.day_range())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,10 +95,10 @@ class CampaignScope(CallScope):
         return {"campaign": self.campaign, **({"provider": self.provider} if self.provider else {})}
 
     def daily_rollups(self) -> QuerySet:
-        return CampaignDailyMetric.objects.filter(**self._whose(), **self.days())
+        return CampaignDailyMetric.objects.filter(**self._whose(), **self.day_range())
 
     def hourly_rollups(self) -> QuerySet:
-        return CampaignHourlyMetric.objects.filter(**self._whose(), **self.days())
+        return CampaignHourlyMetric.objects.filter(**self._whose(), **self.day_range())
 
 
 ROLLUP_SUMS = {column: Sum(column) for column in CallCounters.COUNTERS}
