@@ -275,8 +275,8 @@ def campaign_metrics_rebuild(
     """Recompute the metrics of the account's campaigns from its raw calls.
 
     The models are arguments so that a migration can pass its historical ones (and `calls`, the
-    account's calls through its historical Call): 0010 rebuilt every campaign's metrics this way when
-    they gained a provider, a source and hours."""
+    account's calls through its historical Call): migration 0011 rebuilt every campaign's metrics
+    this way when they gained a provider, a source and hours."""
     tz = zone(account.timezone)
     if calls is None:
         calls = Call.objects.filter(account=account)

@@ -1,6 +1,6 @@
-"""Migration 0010 gives campaign metrics a provider, a source and hours: the metrics of calls stored
+"""Migration 0011 gives campaign metrics a provider, a source and hours: the metrics of calls stored
 before it are rebuilt from the calls, so existing campaigns report what a recount of their calls says.
-Run for real: the database goes back to 0009, gets calls and old metrics there, and comes forward."""
+Run for real: the database goes back to 0010, gets calls and old metrics there, and comes forward."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -15,8 +15,8 @@ from integrations.events import CallEvent, CallEventKind, CallStatus
 from integrations.models import Campaign, CampaignDailyMetric
 from tests.recount import campaign_chart_recount, campaign_summary_recount
 
-BEFORE = [("integrations", "0009_call_completed")]
-AFTER = [("integrations", "0010_campaign_metrics_by_provider_source_and_hour")]
+BEFORE = [("integrations", "0010_call_manual_fields")]
+AFTER = [("integrations", "0011_campaign_metrics_by_provider_source_and_hour")]
 STATUSES = ["answered", "missed", "canceled", "in_progress", "failed", "unknown"]
 
 
@@ -34,14 +34,14 @@ def latest_schema_afterwards(transactional_db):
 
 
 @pytest.fixture
-def at_0009(latest_schema_afterwards):
-    """The schema as 0009 left it: its historical models."""
+def at_0010(latest_schema_afterwards):
+    """The schema as 0010 left it: its historical models."""
     return migrate(BEFORE).loader.project_state(BEFORE).apps
 
 
-def seed_before_0010(apps) -> list[str]:
+def seed_before_0011(apps) -> list[str]:
     """Calls of several providers, sources and hours (around a DST change), and metrics in the shape
-    the code before 0010 kept; returns the campaigns' ids."""
+    the code before 0011 kept; returns the campaigns' ids."""
     Account = apps.get_model("accounts", "Account")
     Campaign = apps.get_model("integrations", "Campaign")
     Call = apps.get_model("integrations", "Call")
@@ -71,8 +71,8 @@ def seed_before_0010(apps) -> list[str]:
     return [str(c.pk) for c in campaigns]
 
 
-def test_the_migration_rebuilds_every_campaigns_metrics_from_its_calls(at_0009):
-    campaign_ids = seed_before_0010(at_0009)
+def test_the_migration_rebuilds_every_campaigns_metrics_from_its_calls(at_0010):
+    campaign_ids = seed_before_0011(at_0010)
 
     migrate(AFTER)
 

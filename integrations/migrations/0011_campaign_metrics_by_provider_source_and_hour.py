@@ -54,7 +54,7 @@ def one_row_per_campaign_day(apps, schema_editor) -> None:
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0009_call_completed'),
+        ('integrations', '0010_call_manual_fields'),
     ]
 
     operations = [
