@@ -1,16 +1,26 @@
 """Writing calls: idempotent upserts from any source (sync, webhooks), with rollups kept exact."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
+from django.db.models import Model, QuerySet
 from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
 from accounts.models import Account
 from integrations.events import CallEvent, CallEventKind, CallStatus
-from integrations.models import Call, CallDailyRollup, CallHourlyRollup, Campaign, CampaignDailyMetric
-from integrations.rollups import RAW_SUMS, ROLLUP_MODELS, CallFacts, rollups_apply, zone
+from integrations.models import (
+    Call,
+    CallDailyRollup,
+    CallHourlyRollup,
+    Campaign,
+    CampaignDailyMetric,
+    CampaignHourlyMetric,
+)
+from integrations.rollups import RAW_SUMS, CallFacts, rollups_apply, zone
 
 # Fields an event may fill; an empty incoming value never erases a known one.
 MERGED_FIELDS = (
@@ -241,38 +251,58 @@ def call_upsert(*, account: Account, event: CallEvent, fallback_campaign: Campai
         return result
 
 
+def _daily_rows(calls: QuerySet, tz: ZoneInfo, keys: tuple[str, ...]) -> QuerySet:
+    """`calls` counted per `keys` and local day (RAW_SUMS)."""
+    local = calls.annotate(day=TruncDate("started_at", tzinfo=tz))
+    return local.values(*keys, "day").annotate(**RAW_SUMS).order_by()
+
+
+def _hourly_rows(calls: QuerySet, tz: ZoneInfo, keys: tuple[str, ...]) -> Iterator[dict]:
+    """`calls` counted per `keys`, local day and local hour (the repeated hour of a DST change is one)."""
+    local = calls.annotate(local_hour=TruncHour("started_at", tzinfo=tz))
+    for row in local.values(*keys, "local_hour").annotate(**RAW_SUMS).order_by():
+        hour = row.pop("local_hour").astimezone(tz)
+        yield {**row, "day": hour.date(), "hour": hour.hour}
+
+
+def campaign_metrics_rebuild(
+    *,
+    account: Account,
+    calls: QuerySet | None = None,
+    daily_model: type[Model] = CampaignDailyMetric,
+    hourly_model: type[Model] = CampaignHourlyMetric,
+) -> None:
+    """Recompute the metrics of the account's campaigns from its raw calls.
+
+    The models are arguments so that a migration can pass its historical ones (and `calls`, the
+    account's calls through its historical Call): migration 0011 rebuilt every campaign's metrics
+    this way when they gained a provider, a source and hours."""
+    tz = zone(account.timezone)
+    if calls is None:
+        calls = Call.objects.filter(account=account)
+    daily_model.objects.filter(campaign__account_id=account.pk).delete()
+    hourly_model.objects.filter(campaign__account_id=account.pk).delete()
+    attributed = calls.filter(campaign__isnull=False)
+    daily_model.objects.bulk_create(
+        (daily_model(**row) for row in _daily_rows(attributed, tz, ("campaign_id", "provider", "source"))),
+        batch_size=2000,
+    )
+    hourly_model.objects.bulk_create(
+        (hourly_model(**row) for row in _hourly_rows(attributed, tz, ("campaign_id", "provider"))), batch_size=2000
+    )
+
+
 @transaction.atomic
 def call_rollups_rebuild(*, account: Account) -> int:
-    """Recompute the account's rollups from its raw calls (after a time zone change, or a repair)."""
-    for model in ROLLUP_MODELS:
-        owner = {"campaign__account": account} if model is CampaignDailyMetric else {"account": account}
-        model.objects.filter(**owner).delete()
+    """Recompute the account's rollups and campaign metrics from its raw calls (after a time zone
+    change, or a repair)."""
+    CallDailyRollup.objects.filter(account=account).delete()
+    CallHourlyRollup.objects.filter(account=account).delete()
     tz = zone(account.timezone)
     calls = Call.objects.filter(account=account)
-    daily = calls.annotate(day=TruncDate("started_at", tzinfo=tz)).values(
-        "provider", "provider_account_id", "source", "day"
-    )
-    CallDailyRollup.objects.bulk_create(
-        (CallDailyRollup(account=account, **row) for row in daily.annotate(**RAW_SUMS).order_by()), batch_size=2000
-    )
-    hourly = calls.annotate(local_hour=TruncHour("started_at", tzinfo=tz)).values(
-        "provider", "provider_account_id", "local_hour"
-    )
-    CallHourlyRollup.objects.bulk_create(
-        (
-            CallHourlyRollup(
-                account=account,
-                day=row["local_hour"].astimezone(tz).date(),
-                hour=row["local_hour"].astimezone(tz).hour,
-                **{k: v for k, v in row.items() if k != "local_hour"},
-            )
-            for row in hourly.annotate(**RAW_SUMS).order_by()
-        ),
-        batch_size=2000,
-    )
-    campaign = calls.filter(campaign__isnull=False).annotate(day=TruncDate("started_at", tzinfo=tz))
-    CampaignDailyMetric.objects.bulk_create(
-        (CampaignDailyMetric(**row) for row in campaign.values("campaign_id", "day").annotate(**RAW_SUMS).order_by()),
-        batch_size=2000,
-    )
+    daily = _daily_rows(calls, tz, ("provider", "provider_account_id", "source"))
+    CallDailyRollup.objects.bulk_create((CallDailyRollup(account=account, **row) for row in daily), batch_size=2000)
+    hourly = _hourly_rows(calls, tz, ("provider", "provider_account_id"))
+    CallHourlyRollup.objects.bulk_create((CallHourlyRollup(account=account, **row) for row in hourly), batch_size=2000)
+    campaign_metrics_rebuild(account=account, calls=calls)
     return calls.count()

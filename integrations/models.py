@@ -332,18 +332,46 @@ class CallHourlyRollup(CallCounters):
 
 
 class CampaignDailyMetric(CallCounters):
-    """A campaign's calls per day (in its account's time zone)."""
+    """A campaign's calls per provider, source and day (in its account's time zone): its summary and
+    its daily and weekly chart, across providers, without raw scans."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="daily_metrics")
+    provider = models.CharField(max_length=32, help_text="A provider slug from the registry")
+    source = models.CharField(max_length=200, blank=True)
     day = models.DateField()
 
-    KEY = ("campaign_id", "day")
+    KEY = ("campaign_id", "provider", "source", "day")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["campaign", "day"], name="campaign_metric_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "day", "provider", "source"], name="campaign_daily_metric_unique"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.campaign_id} {self.day}: {self.calls} calls"
+        return f"{self.campaign_id} {self.provider} {self.day} {self.source or '(no source)'}: {self.calls} calls"
+
+
+class CampaignHourlyMetric(CallCounters):
+    """A campaign's calls per provider and local hour: its hourly chart without raw scans."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="hourly_metrics")
+    provider = models.CharField(max_length=32, help_text="A provider slug from the registry")
+    day = models.DateField()
+    hour = models.PositiveSmallIntegerField()
+
+    KEY = ("campaign_id", "provider", "day", "hour")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "day", "hour", "provider"], name="campaign_hourly_metric_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.provider} {self.day} {self.hour:02d}h: {self.calls} calls"
 
 
 class CallSyncState(models.Model):

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.services import account_update
-from integrations.call_selectors import CallScope, call_summary
+from integrations.call_selectors import ProviderAccountScope, call_summary
 from integrations.call_services import call_upsert
 from integrations.events import CallEvent, CallEventKind, CallStatus
 from integrations.models import CallDailyRollup, CallHourlyRollup
@@ -41,7 +41,7 @@ def test_a_new_time_zone_moves_calls_to_their_new_local_days(account):
 
     assert CallDailyRollup.objects.get().day == date(2026, 3, 7)
     assert (CallHourlyRollup.objects.get().day, CallHourlyRollup.objects.get().hour) == (date(2026, 3, 7), 19)
-    window = CallScope(
+    window = ProviderAccountScope(
         account=account,
         provider="calltrackingmetrics",
         provider_account_id="25001",

@@ -7,6 +7,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Account
+from integrations.call_services import call_upsert
+from integrations.events import CallEvent, CallEventKind, CallStatus
 from integrations.models import Call, Campaign
 from integrations.webhooks.endpoints import webhook_endpoint_create
 from notifications.models import Device, Notification
@@ -60,6 +62,18 @@ def world(api, account, sandbox_token) -> World:
         started_at=timezone.now(),
         status="answered",
     )
+    # A call of the campaign through the call store (its metrics too): its reports have figures.
+    reported = CallEvent(
+        provider="calltracker",
+        provider_call_id="contract-2",
+        provider_account_id="",
+        kind=CallEventKind.COMPLETED,
+        started_at=timezone.now(),
+        status=CallStatus.ANSWERED,
+        source="Google Ads",
+        duration=60,
+    )
+    call_upsert(account=account, event=reported, fallback_campaign=campaign)
     return World(
         account=account,
         jwt=auth.removeprefix("Bearer "),

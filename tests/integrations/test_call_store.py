@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.db import connection, transaction
 
-from integrations.call_selectors import CallScope, Interval, call_chart, call_summary
+from integrations.call_selectors import Interval, ProviderAccountScope, call_chart, call_summary
 from integrations.call_services import call_rollups_rebuild, call_upsert
 from integrations.events import CallDirection, CallEvent, CallEventKind, CallStatus
 from integrations.models import Call, CallCounters, CallDailyRollup, Campaign, CampaignDailyMetric
@@ -37,11 +37,13 @@ def event(call_id="1001", kind=CallEventKind.COMPLETED, status=CallStatus.ANSWER
     return CallEvent(**{**defaults, **fields})
 
 
-def scope(account, start=date(2026, 1, 1), end=date(2026, 12, 31)) -> CallScope:
-    return CallScope(account=account, provider="calltrackingmetrics", provider_account_id="25001", start=start, end=end)
+def scope(account, start=date(2026, 1, 1), end=date(2026, 12, 31)) -> ProviderAccountScope:
+    return ProviderAccountScope(
+        account=account, provider="calltrackingmetrics", provider_account_id="25001", start=start, end=end
+    )
 
 
-def recount(window: CallScope, interval: Interval | None = None):
+def recount(window: ProviderAccountScope, interval: Interval | None = None):
     """The independent recount (tests/recount.py) of what `window` covers."""
     args = (window.account, window.provider_account_id, window.start, window.end)
     return chart_recount(*args, interval.value) if interval else summary_recount(*args)

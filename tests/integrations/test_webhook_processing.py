@@ -9,7 +9,7 @@ import requests
 from django.db import connection, connections
 from django.utils import timezone
 
-from integrations.call_selectors import CallScope, call_summary
+from integrations.call_selectors import ProviderAccountScope, call_summary
 from integrations.models import Call, CallDailyRollup, CampaignDailyMetric, WebhookDelivery
 from integrations.webhooks.processing import (
     webhook_deliveries_due,
@@ -35,7 +35,7 @@ def receive_and_process(client, endpoint, payload, event=""):
 
 
 def totals(account) -> dict:
-    scope = CallScope(
+    scope = ProviderAccountScope(
         account=account,
         provider="calltrackingmetrics",
         provider_account_id="25001",
