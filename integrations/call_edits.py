@@ -11,6 +11,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -46,11 +47,11 @@ def call_edit(
     tags: list[str] | Unchanged = UNCHANGED,
     sale_value: Decimal | Unchanged | None = UNCHANGED,
     notes: str | Unchanged = UNCHANGED,
-    edited_by: Any,
+    edited_by: AbstractUser | None,
 ) -> Call:
     """Set what is given (validated by the caller: at most MAX_TAGS tags of MAX_TAG_LENGTH, a sale
     value >= 0 or None, notes of at most MAX_NOTES_LENGTH); return the call as stored now.
-    `edited_by`: the user who edited it (logged)."""
+    `edited_by`: who edited it (logged; None for a script)."""
     edits: dict[str, Any] = {"tags": tags, "sale_value": sale_value, "notes": notes}
     edits = {name: value for name, value in edits.items() if value is not UNCHANGED}
     if "tags" in edits:
@@ -66,6 +67,6 @@ def call_edit(
         call.updated_at = timezone.now()
         call.save(update_fields=[*changed, "updated_at"])
         call.refresh_from_db(fields=changed)  # as stored: a sale value of 12.5 reads 12.50
-        logger.info("call %s edited by user %s: %s", call.pk, getattr(edited_by, "pk", None), ", ".join(changed))
+        logger.info("call %s edited by user %s: %s", call.pk, edited_by.pk if edited_by else None, ", ".join(changed))
         call_changes_publish(changes=[call_change(call=call, before=before, origin=Origin.MANUAL, now=timezone.now())])
     return call
