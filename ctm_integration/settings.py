@@ -310,6 +310,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # --- Call sync ------------------------------------------------------------------------------------
 CTM_SYNC_INITIAL_DAYS = env.int("CTM_SYNC_INITIAL_DAYS", default=30)
 CTM_SYNC_EVERY_MINUTES = env.int("CTM_SYNC_EVERY_MINUTES", default=10)
+# A change older than this is history, not news: no notification, no trigger (integrations/news.py).
+CALL_NEWS_WINDOW_SECONDS = env.int("CALL_NEWS_WINDOW_SECONDS", default=3600)
 CELERY_BEAT_SCHEDULE = {
     "ctm-call-sync": {
         "task": "integrations.tasks.ctm_calls_sync_all",

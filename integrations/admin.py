@@ -5,6 +5,14 @@ from django import forms
 from django.contrib import admin, messages
 
 from ctm_integration.redaction import HIDDEN_HEADERS, redact_headers
+from integrations.call_edits import (
+    EDITABLE_FIELDS,
+    MAX_NOTES_LENGTH,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    call_edit,
+    tags_normalized,
+)
 from integrations.endpoint_admin import WebhookEndpointAdmin  # noqa: F401  (endpoints of every provider)
 from integrations.models import Call, Campaign, SigningSecret, WebhookDelivery
 from integrations.providers.registry import provider_choices
@@ -29,6 +37,37 @@ class CampaignAdmin(admin.ModelAdmin):
     autocomplete_fields = ["account"]
 
 
+class CallEditForm(forms.ModelForm):
+    """What staff may edit on a call: what people edit by hand (the same rules as the API's PATCH)."""
+
+    tags = forms.CharField(
+        required=False,
+        help_text=f"Comma-separated; at most {MAX_TAGS} tags of {MAX_TAG_LENGTH} characters, each kept once.",
+    )
+    sale_value = forms.DecimalField(
+        required=False, min_value=0, max_digits=12, decimal_places=2, help_text="Empty: no sale."
+    )
+    notes = forms.CharField(required=False, max_length=MAX_NOTES_LENGTH, widget=forms.Textarea)
+
+    class Meta:
+        model = Call
+        fields = list(EDITABLE_FIELDS)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial["tags"] = ", ".join(self.instance.tags)
+
+    def clean_tags(self) -> list[str]:
+        tags = tags_normalized(self.cleaned_data["tags"].split(","))
+        if len(tags) > MAX_TAGS:
+            raise forms.ValidationError(f"At most {MAX_TAGS} tags.")
+        too_long = [tag for tag in tags if len(tag) > MAX_TAG_LENGTH]
+        if too_long:
+            raise forms.ValidationError(f"A tag has at most {MAX_TAG_LENGTH} characters: {too_long[0][:80]}…")
+        return tags
+
+
 @admin.register(Call)
 class CallAdmin(admin.ModelAdmin):
     list_display = [
@@ -47,12 +86,18 @@ class CallAdmin(admin.ModelAdmin):
     date_hierarchy = "started_at"
     list_select_related = ["account", "campaign"]
     show_full_result_count = False
+    form = CallEditForm
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        # Only what people edit by hand: the rest is the provider's data.
+        return [f.name for f in self.model._meta.fields if f.name not in EDITABLE_FIELDS]
 
     def has_add_permission(self, request) -> bool:
         return False  # calls come from providers (sync and webhooks), never typed in
+
+    def save_model(self, request, obj: Call, form: CallEditForm, change: bool) -> None:
+        """Through the same service as the API: the edit is published as a manual change."""
+        call_edit(call=obj, edited_by=request.user, **{name: form.cleaned_data[name] for name in EDITABLE_FIELDS})
 
 
 class RedactedHeadersMixin:

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.services import account_update
+from integrations.call_changes import Origin
 from integrations.call_selectors import ProviderAccountScope, call_summary
 from integrations.call_services import call_upsert
 from integrations.events import CallEvent, CallEventKind, CallStatus
@@ -21,6 +22,7 @@ STARTED = datetime(2026, 3, 8, 3, 0, tzinfo=UTC)
 def store_a_call(account) -> None:
     call_upsert(
         account=account,
+        origin=Origin.DELIVERY,
         event=CallEvent(
             provider="calltrackingmetrics",
             provider_call_id="1",

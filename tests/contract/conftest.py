@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Account
+from integrations.call_changes import Origin
 from integrations.call_services import call_upsert
 from integrations.events import CallEvent, CallEventKind, CallStatus
 from integrations.models import Call, Campaign
@@ -73,7 +74,7 @@ def world(api, account, sandbox_token) -> World:
         source="Google Ads",
         duration=60,
     )
-    call_upsert(account=account, event=reported, fallback_campaign=campaign)
+    call_upsert(origin=Origin.DELIVERY, account=account, event=reported, fallback_campaign=campaign)
     return World(
         account=account,
         jwt=auth.removeprefix("Bearer "),

@@ -79,12 +79,14 @@ def test_disconnect_globally_from_the_admin_uses_the_same_rules(admin_client, ap
 def test_changing_an_accounts_timezone_rebuilds_its_rollups(admin_client, account):
     from datetime import UTC, date, datetime
 
+    from integrations.call_changes import Origin
     from integrations.call_services import call_upsert
     from integrations.events import CallEvent, CallEventKind, CallStatus
     from integrations.models import CallDailyRollup
 
     call_upsert(
         account=account,
+        origin=Origin.DELIVERY,
         event=CallEvent(
             provider="calltrackingmetrics",
             provider_call_id="1",

@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from accounts.models import Account
+from integrations.call_changes import Origin
 from integrations.call_selectors import CampaignScope, Interval, call_chart, call_summary
 from integrations.call_services import call_upsert
 from integrations.events import CallEvent, CallEventKind, CallStatus
@@ -106,7 +107,7 @@ def test_going_back_keeps_one_row_per_campaign_and_day(latest_schema_afterwards)
             source=f"source {n}",
             duration=60,
         )
-        call_upsert(account=account, event=event, fallback_campaign=campaign)
+        call_upsert(origin=Origin.DELIVERY, account=account, event=event, fallback_campaign=campaign)
 
     Metric = migrate(BEFORE).loader.project_state(BEFORE).apps.get_model("integrations", "CampaignDailyMetric")
 

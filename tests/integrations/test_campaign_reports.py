@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from accounts.services import account_update
+from integrations.call_changes import Origin
 from integrations.call_services import call_upsert, calls_upsert
 from integrations.events import CallDirection, CallEvent, CallEventKind, CallStatus
 from integrations.models import Call, Campaign
@@ -112,9 +113,9 @@ def test_a_campaign_with_calls_from_every_provider_reports_what_a_recount_of_its
         )
     # Both ways calls are written: one by one, and in batches.
     for one_event, fallback in items[:150]:
-        call_upsert(account=new_york, event=one_event, fallback_campaign=fallback)
+        call_upsert(origin=Origin.DELIVERY, account=new_york, event=one_event, fallback_campaign=fallback)
     for start in range(150, 300, 50):
-        calls_upsert(account=new_york, items=items[start : start + 50])
+        calls_upsert(origin=Origin.DELIVERY, account=new_york, items=items[start : start + 50])
 
     assert len(providers_of_calls(spring)) >= 3 and len(providers_of_calls(fall)) >= 3
     for campaign in (spring, fall):
@@ -192,31 +193,42 @@ def test_calls_that_join_a_campaign_or_change_source_status_or_day_keep_every_ca
             assert_reports_equal_the_recount(api, campaign, *window)
 
     # Stored without a campaign (no endpoint campaign, no tracking rule), then a later event with one.
-    call_upsert(account=new_york, event=event("calltracker", "1", kind=CallEventKind.RECEIVED))
+    call_upsert(origin=Origin.DELIVERY, account=new_york, event=event("calltracker", "1", kind=CallEventKind.RECEIVED))
     assert summary(api, fall, *window)["data"]["total"] == 0
-    call_upsert(account=new_york, event=event("calltracker", "1"), fallback_campaign=fall)
+    call_upsert(origin=Origin.DELIVERY, account=new_york, event=event("calltracker", "1"), fallback_campaign=fall)
     assert summary(api, fall, *window)["data"]["total"] == 1
     both_right()
 
     # In progress from one source, then answered from another, after local midnight (next day).
     start = event("callrail", "2", kind=CallEventKind.RECEIVED, status=CallStatus.IN_PROGRESS, source="Direct")
-    call_upsert(account=new_york, event=start, fallback_campaign=spring)
+    call_upsert(origin=Origin.DELIVERY, account=new_york, event=start, fallback_campaign=spring)
     late = datetime(2026, 3, 8, 4, 30, tzinfo=UTC)  # 23:30 on the 7th in New York
-    call_upsert(account=new_york, event=event("callrail", "2", started_at=late, source="Facebook"))
+    call_upsert(
+        origin=Origin.DELIVERY, account=new_york, event=event("callrail", "2", started_at=late, source="Facebook")
+    )
     moved = summary(api, spring, *window)["data"]
     assert (moved["by_status"]["in_progress"], moved["answered"]) == (0, 1)
     assert moved["by_source"] == [{"source": "Facebook", "calls": 1, "answered": 1}]
     later = datetime(2026, 3, 8, 5, 30, tzinfo=UTC)  # 00:30 on the 8th
-    call_upsert(account=new_york, event=event("callrail", "2", started_at=later, source="Facebook"))
+    call_upsert(
+        origin=Origin.DELIVERY, account=new_york, event=event("callrail", "2", started_at=later, source="Facebook")
+    )
     days = chart(api, spring, *window, "day")["data"]
     assert [d["total"] for d in days] == [0, 0, 1, 0]
     both_right()
 
     # Its campaign deleted, the call is unattributed; the next event attributes it to Fall.
-    call_upsert(account=new_york, event=event("custom", "3", source="Billboard"), fallback_campaign=short_lived)
+    call_upsert(
+        origin=Origin.DELIVERY,
+        account=new_york,
+        event=event("custom", "3", source="Billboard"),
+        fallback_campaign=short_lived,
+    )
     short_lived.delete()
     assert get(api, short_lived, "summary").status_code == 404
-    call_upsert(account=new_york, event=event("custom", "3", source="Billboard"), fallback_campaign=fall)
+    call_upsert(
+        origin=Origin.DELIVERY, account=new_york, event=event("custom", "3", source="Billboard"), fallback_campaign=fall
+    )
     fall_summary = summary(api, fall, *window)
     assert fall_summary["data"]["total"] == 2
     assert fall_summary["meta"]["providers"] == ["calltracker", "custom"]
@@ -233,7 +245,12 @@ def test_local_days_and_hours_follow_the_accounts_time_zone_across_dst(api, new_
     ]
     for n, started_at in enumerate(starts):
         provider = SLUGS[n % len(SLUGS)]
-        call_upsert(account=new_york, event=event(provider, str(n), started_at=started_at), fallback_campaign=campaign)
+        call_upsert(
+            origin=Origin.DELIVERY,
+            account=new_york,
+            event=event(provider, str(n), started_at=started_at),
+            fallback_campaign=campaign,
+        )
 
     fall_back = chart(api, campaign, date(2026, 11, 1), date(2026, 11, 1), "hour")
     assert fall_back["meta"]["interval"] == "hour" and fall_back["meta"]["timezone"] == "America/New_York"
@@ -263,7 +280,7 @@ def test_local_days_and_hours_follow_the_accounts_time_zone_across_dst(api, new_
 def test_another_accounts_campaign_or_an_unknown_one_is_a_404(api, make_account):
     other = make_account("Other")
     theirs = Campaign.objects.create(account=other, name="Theirs")
-    call_upsert(account=other, event=event("calltracker", "1"), fallback_campaign=theirs)
+    call_upsert(origin=Origin.DELIVERY, account=other, event=event("calltracker", "1"), fallback_campaign=theirs)
     unknown = Campaign(pk="00000000-0000-4000-8000-000000000000")
 
     for campaign in (theirs, unknown):
@@ -281,7 +298,10 @@ def test_the_provider_filter_limits_the_figures_and_an_unknown_provider_is_a_400
     for n, provider in enumerate(["calltracker", "calltracker", "marketingedge", "callrail"]):
         status = CallStatus.MISSED if n == 1 else CallStatus.ANSWERED
         call_upsert(
-            account=new_york, event=event(provider, str(n), status=status, source=provider), fallback_campaign=campaign
+            origin=Origin.DELIVERY,
+            account=new_york,
+            event=event(provider, str(n), status=status, source=provider),
+            fallback_campaign=campaign,
         )
     window = (date(2026, 3, 1), date(2026, 3, 31))
 
