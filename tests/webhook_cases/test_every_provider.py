@@ -31,15 +31,6 @@ MALFORMED = {
 
 # Bugs these cases found, each fixed in its own commit: test id -> what goes wrong.
 KNOWN_BUGS = {
-    "test_a_missing_forged_or_garbled_credential_is_401_kept_truncated_and_never_processed[custom-garbled]": (
-        "a malformed webhook-signature crashes the Standard Webhooks check: 500"
-    ),
-    "test_signed_malformed_json_is_400_kept_as_rejected_and_nothing_is_counted[custom-truncated]": (
-        "the Standard Webhooks check parses the body and crashes on malformed JSON: 500"
-    ),
-    "test_signed_malformed_json_is_400_kept_as_rejected_and_nothing_is_counted[custom-not-utf8]": (
-        "the Standard Webhooks check decodes the body and crashes on non-UTF-8 bytes: 500"
-    ),
     "test_an_unknown_event_is_stored_acknowledged_and_makes_no_call[calltrackingmetrics]": (
         "an event CTM names that is not a call event is read as a call anyway"
     ),
