@@ -29,20 +29,6 @@ MALFORMED = {
 }
 
 
-# Bugs these cases found, each fixed in its own commit: test id -> what goes wrong.
-KNOWN_BUGS = {
-    "test_an_unknown_event_is_stored_acknowledged_and_makes_no_call[calltrackingmetrics]": (
-        "an event CTM names that is not a call event is read as a call anyway"
-    ),
-}
-
-
-@pytest.fixture(autouse=True)
-def known_bug(request) -> None:
-    if request.node.name in KNOWN_BUGS:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[request.node.name]))
-
-
 def drain() -> int:
     """What a worker runs when deliveries ask for a drain: the real task, run eagerly in this process."""
     return webhook_deliveries_drain.apply().get()
