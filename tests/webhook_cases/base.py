@@ -98,6 +98,10 @@ class WebhookAdapter(ABC):
         """The same delivery signed as the provider signs, with a secret that is not the endpoint's."""
         return self.deliver(replace(hook, secret=OTHER_SECRET), delivery.event, delivery.body)
 
+    def with_event(self, sample: Sample, event: str) -> Sample:
+        """`sample` naming `event` instead, wherever the provider names its events (by default the URL)."""
+        return Sample(event, sample.payload)
+
     def delivery(self, hook: Hook, sample: Sample, *, body: bytes | None = None) -> Delivery:
         return self.deliver(hook, sample.event, encode(sample.payload) if body is None else body)
 

@@ -35,6 +35,9 @@ class CallTrackerAdapter(WebhookAdapter):
         },
     )
 
+    def with_event(self, sample: Sample, event: str) -> Sample:
+        return Sample(event, {**sample.payload, "type": event})
+
     def create_hook(self, *, api, ctm, campaign) -> Hook:
         response = api.post(
             "/v1/webhook-endpoints", {"provider": self.slug, "campaign_id": str(campaign.pk)}, format="json"

@@ -43,6 +43,11 @@ class MarketingEdgeAdapter(WebhookAdapter):
     }
     unknown = Sample("CallDetails.CallScored", _unknown_action())
 
+    def with_event(self, sample: Sample, event: str) -> Sample:
+        payload = copy.deepcopy(sample.payload)
+        payload["Notifications"][0]["Action"] = event
+        return Sample(event, payload)
+
     def create_hook(self, *, api, ctm, campaign) -> Hook:
         response = api.post(
             "/v1/webhook-endpoints", {"provider": self.slug, "campaign_id": str(campaign.pk)}, format="json"

@@ -189,6 +189,21 @@ def test_an_unknown_event_is_stored_acknowledged_and_makes_no_call(client, adapt
     assert_nothing_counted()
 
 
+def test_an_event_name_no_database_can_store_is_acknowledged_not_an_outage(client, adapter, hook):
+    """A NUL in the event name (in the URL or the body): kept without it, never a 503 the provider retries."""
+    if adapter.unknown is None:
+        pytest.skip(f"{adapter.slug}: {adapter.no_unknown_event_because}")
+    sample = adapter.with_event(adapter.unknown, "call.\x00scored")
+
+    response = adapter.delivery(hook, sample).post(client)
+
+    assert response.status_code in adapter.success, response.json()
+    assert drain() == 1
+    stored = WebhookDelivery.objects.get()
+    assert (stored.valid, stored.status, stored.event) == (True, "processed", "call.scored")
+    assert_nothing_counted()
+
+
 @pytest.mark.parametrize("order", ["final first", "partial first"])
 def test_a_final_and_a_partial_event_in_either_order_are_one_call_with_the_final_data(
     client, adapter, hook, account, campaign, order
