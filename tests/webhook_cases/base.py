@@ -74,6 +74,12 @@ class WebhookAdapter(ABC):
     partial: ClassVar[Sample]
     # The call the final event is stored as (field -> value on `Call`).
     expected_call: ClassVar[dict[str, Any]]
+    # The error code each spoiled credential is refused with (see `unsigned`, `forged`, `garbled`).
+    refused_with: ClassVar[dict[str, str]] = {
+        "unsigned": "SIGNATURE_REQUIRED",
+        "forged": "INVALID_SIGNATURE",
+        "garbled": "INVALID_SIGNATURE",
+    }
     # An event of the provider's that we do not use; None when the provider has no events to tell apart.
     unknown: ClassVar[Sample | None] = None
     no_unknown_event_because: ClassVar[str] = ""

@@ -12,6 +12,7 @@ from tests.webhook_cases.base import Delivery, Hook, Sample, WebhookAdapter, pat
 class CallTrackerAdapter(WebhookAdapter):
     slug = "calltracker"
     success = frozenset({200})
+    refused_with = {"unsigned": "TOKEN_REQUIRED", "forged": "INVALID_TOKEN", "garbled": "INVALID_TOKEN"}
     final = Sample("call.finished", load_fixture("calltracker", "call.finished__seed"))
     partial = Sample("call.received", load_fixture("calltracker", "call.received__seed"))
     expected_call = {

@@ -94,8 +94,14 @@ def test_a_good_delivery_is_stored_raw_before_the_answer_and_a_worker_makes_it_o
 
     assert response.status_code in adapter.success
     stored = WebhookDelivery.objects.get(pk=response.json()["data"]["delivery_id"])
+    assert response.json() == {
+        "success": True,
+        "message": "SUCCESS",
+        "data": {"delivery_id": stored.pk, "status": "pending"},
+    }
     assert (bytes(stored.body), stored.body_sha256) == (delivery.body, hashlib.sha256(delivery.body).hexdigest())
-    assert (stored.provider, stored.valid, stored.remote_ip) == (adapter.slug, True, "203.0.113.9")
+    assert (stored.provider, stored.valid, stored.event) == (adapter.slug, True, adapter.final.event)
+    assert stored.remote_ip == "203.0.113.9"
     assert (stored.endpoint_id, stored.account) == (uuid.UUID(hook.endpoint_id), account)
     kept = json.dumps(stored.headers) + stored.query_string
     assert all(credential not in kept for credential in (hook.secret, *(hook.login or ())))
@@ -116,6 +122,7 @@ def test_a_missing_forged_or_garbled_credential_is_401_kept_truncated_and_never_
 
     answer = response.json()
     assert (response.status_code, answer["success"], answer["errno"]) == (401, False, 401), answer
+    assert answer["code"] == adapter.refused_with[spoil]
     stored = WebhookDelivery.objects.get()
     assert (stored.valid, stored.status, stored.error_code) == (False, "invalid", answer["code"])
     assert (bytes(stored.body), stored.body_size) == (body[:REJECTED_BODY_KEPT], len(body))
