@@ -12,10 +12,8 @@ import pytest
 from django.db.models import Sum
 
 from integrations.models import Call, CallDailyRollup, CampaignDailyMetric, WebhookDelivery
-from integrations.providers.registry import PROVIDERS, provider_for
 from integrations.tasks import webhook_deliveries_drain
 from tests.conftest import wait_for
-from tests.webhook_cases.adapters import ADAPTERS
 from tests.webhook_cases.base import encode
 
 pytestmark = pytest.mark.django_db
@@ -62,24 +60,6 @@ def assert_one_call_counted_once(adapter, *, account, campaign) -> Call:
 def assert_nothing_counted() -> None:
     assert not Call.objects.exists()
     assert not CallDailyRollup.objects.exists() and not CampaignDailyMetric.objects.exists()
-
-
-# --- the registry and the adapters ---------------------------------------------------------------
-
-
-def test_every_provider_in_the_registry_has_an_adapter():
-    assert set(ADAPTERS) == {provider.slug for provider in PROVIDERS}
-
-
-@pytest.mark.parametrize("slug", sorted(ADAPTERS))
-def test_the_adapters_events_are_the_providers_own(slug):
-    adapter, events = ADAPTERS[slug], provider_for(slug).events
-    assert adapter.final.event in events and adapter.partial.event in events
-    assert adapter.unknown is None or adapter.unknown.event not in events
-    assert adapter.unknown is not None or adapter.no_unknown_event_because
-
-
-# --- the cases ----------------------------------------------------------------------------------
 
 
 @pytest.mark.celery_worker
