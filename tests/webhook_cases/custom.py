@@ -38,8 +38,8 @@ class CustomAdapter(WebhookAdapter):
     }
     unknown = None
     no_unknown_event_because = (
-        "a custom source posts calls only: every delivery is read as a call through the endpoint's field map, "
-        "and one the map cannot read is refused with 400 before it is acknowledged"
+        "a custom endpoint receives the one event its field map describes (a call, or a form lead): every "
+        "delivery is read as that, and one the map cannot read is refused with 400 before it is acknowledged"
     )
 
     def create_hook(self, *, api, ctm, campaign) -> Hook:
