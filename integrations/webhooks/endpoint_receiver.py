@@ -14,7 +14,7 @@ import uuid
 from django.http import HttpRequest
 
 from integrations.models import WebhookEndpoint
-from integrations.untrusted import UntrustedJson, json_parse
+from integrations.untrusted import UntrustedJson, json_parse, storable_text
 from integrations.webhooks.base import Verdict, WebhookReceiverView
 from integrations.webhooks.lookup_cache import cached
 
@@ -64,7 +64,7 @@ class EndpointReceiverView(WebhookReceiverView):
             payload = json_parse(body)
         except UntrustedJson as exc:
             return Verdict.reject(400, "INVALID_JSON", str(exc), **matched)
-        event = self.event_of(request, payload, endpoint)
+        event = storable_text(self.event_of(request, payload, endpoint))  # a NUL would make storing it an outage
         try:
             self.normalize(body, event_hint=event, endpoint=endpoint)
         except ValueError as exc:

@@ -19,13 +19,21 @@ from django.http import HttpRequest
 
 from integrations.models import Campaign, Key, SigningSecret, TrackedNumber, UserConfig, WebhookEndpoint
 from integrations.phone_numbers import to_e164
-from integrations.providers.ctm.normalize import SLUG, UnusableCallPayload, call_event, provider_id, unwrap_delivery
-from integrations.untrusted import UntrustedJson, json_parse
+from integrations.providers.ctm.normalize import (
+    SLUG,
+    UnusableCallPayload,
+    call_event,
+    named_event,
+    provider_id,
+    unwrap_delivery,
+)
+from integrations.untrusted import UntrustedJson, json_parse, storable_text
 from integrations.webhooks.base import Verdict, WebhookReceiverView
 from integrations.webhooks.lookup_cache import cached, lookup_generation
 from integrations.webhooks.signatures import basic_auth_matches, ctm_signature_valid, timestamp_fresh
 
 MAX_CANDIDATES = 10  # tenants tried at the shared URL for one delivery
+EVENT_MAX_LENGTH = 32  # the delivery's `event` column
 
 
 @dataclass(frozen=True)
@@ -120,11 +128,14 @@ class CtmWebhookView(WebhookReceiverView):
             payload = json_parse(body)
         except UntrustedJson as exc:
             return Verdict.reject(400, "INVALID_JSON", str(exc))
+        event_hint = request.GET.get("event", "")
         try:
-            call, kind = unwrap_delivery(payload, event_hint=request.GET.get("event", ""))
+            call, kind = unwrap_delivery(payload, event_hint=event_hint)
             provider_account_id = provider_id(call.get("account_id"), name="account_id", required=False)
         except UnusableCallPayload as exc:
             return Verdict.reject(400, "INVALID_PAYLOAD", str(exc))
+        # An event that is not a call's (kind None) is checked like any delivery, then stored and ignored.
+        event = kind.value if kind else storable_text(named_event(payload, event_hint=event_hint))[:EVENT_MAX_LENGTH]
 
         generation = lookup_generation()
         signature = request.headers.get("X-CTM-Signature", "")
@@ -150,7 +161,7 @@ class CtmWebhookView(WebhookReceiverView):
                     .first()
                 )
             account = campaign.account if campaign is not None else endpoint.account
-        matched = {"endpoint": endpoint, "account": account, "event": kind.value}
+        matched = {"endpoint": endpoint, "account": account, "event": event}
 
         if signature or signature_required:
             if not signature or not timestamp:
@@ -172,10 +183,11 @@ class CtmWebhookView(WebhookReceiverView):
                 401, "ACCOUNT_MISMATCH", "The payload's CTM account is not one of this account's.", **matched
             )
 
-        try:
-            call_event(call, kind=kind, account_id=provider_account_id)
-        except UnusableCallPayload as exc:
-            return Verdict.reject(400, "INVALID_PAYLOAD", str(exc), **matched)
+        if kind is not None:
+            try:
+                call_event(call, kind=kind, account_id=provider_account_id)
+            except UnusableCallPayload as exc:
+                return Verdict.reject(400, "INVALID_PAYLOAD", str(exc), **matched)
         dedupe = hashlib.sha256(b"%s:%s:" % (str(account.pk).encode(), self.provider.encode()) + body).hexdigest()
         return Verdict.accept(dedupe_key=dedupe, **matched)
 
