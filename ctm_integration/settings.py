@@ -53,7 +53,7 @@ else:
 DEBUG = env.bool("DEBUG", default=not IS_PRODUCTION)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "dashboard.apps.DashboardAdminConfig",  # django.contrib.admin, with the dashboard on its index
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "accounts",
     "integrations",
     "notifications",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.db.models import Max
 
 from ctm_integration.redaction import HIDDEN_HEADERS, redact_headers
+from dashboard.object_pages import CampaignCallsAdminMixin
 from integrations.models import (
     Call,
     CallSyncState,
@@ -95,7 +96,7 @@ class UserConfigAdmin(admin.ModelAdmin):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(CampaignCallsAdminMixin, admin.ModelAdmin):
     list_display = ["name", "account", "integration", "ctm_account_id", "status", "created_at"]
     list_filter = ["status", "integration"]
     search_fields = ["name", "account__name", "ctm_account_id"]
