@@ -30,7 +30,7 @@ class AccountCallsAdminMixin(CallsPanelAdminMixin):
     """The account's calls on its page (every provider, or one), and the "rebuild rollups" action."""
 
     def calls_panel(self, request: HttpRequest, obj) -> dict[str, Any]:
-        return calls_panel(dashboard_query(params=request.GET, account=obj))
+        return {**calls_panel(dashboard_query(params=request.GET, account=obj)), "account": obj}
 
     def get_actions(self, request: HttpRequest):
         actions = super().get_actions(request)
@@ -50,6 +50,7 @@ class CampaignCallsAdminMixin(CallsPanelAdminMixin):
             "chart_data": overview.chart_data(),
             "chart_id": "calls-chart-data",
             "range": dashboard_range(),
+            "account": obj.account,
             "campaigns": None,  # the campaign itself
             "sources_known": False,  # its metrics do not have sources yet
         }

@@ -224,6 +224,15 @@ QUIET_FLOOR = timedelta(hours=1)
 QUIET_FACTOR = 3
 PROBLEM_STATUSES = (WebhookDelivery.Status.FAILED, WebhookDelivery.Status.INVALID, WebhookDelivery.Status.RETRY)
 WAITING_STATUSES = (WebhookDelivery.Status.PENDING, WebhookDelivery.Status.RETRY)
+STATUS_ORDER = [
+    WebhookDelivery.Status.PROCESSED,
+    WebhookDelivery.Status.DUPLICATE,
+    WebhookDelivery.Status.PENDING,
+    WebhookDelivery.Status.RETRY,
+    WebhookDelivery.Status.FAILED,
+    WebhookDelivery.Status.INVALID,
+    WebhookDelivery.Status.UNMATCHED,
+]
 QUIET_RULE = (
     "Quiet: the endpoint accepted deliveries in the last 7 days, but none for longer than "
     f"{QUIET_FACTOR} times the average gap between them (at least 1 hour). "
@@ -244,6 +253,18 @@ class EndpointHealth:
     first_accepted_at: datetime | None = None
     last_accepted_at: datetime | None = None
     now: datetime = field(default_factory=timezone.now)
+
+    @property
+    def label(self) -> str:
+        if self.endpoint is None:
+            return "Shared URLs"
+        return self.endpoint.name or f"{provider_names().get(self.endpoint.provider, self.endpoint.provider)} endpoint"
+
+    @property
+    def recent_by_status(self) -> list[tuple[str, int]]:
+        """The last 24 hours' counts, good news first: processed, duplicate, waiting, then problems."""
+        rank = {status: n for n, status in enumerate(STATUS_ORDER)}
+        return sorted(self.recent.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
 
     @property
     def recent_total(self) -> int:

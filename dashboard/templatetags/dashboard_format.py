@@ -1,8 +1,9 @@
 """Numbers people read at a glance: 12,345 calls, 62.3 %, 3:07 of talk, 5 min ago."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django import template
+from django.utils import timezone
 
 register = template.Library()
 
@@ -46,12 +47,16 @@ def span(delta: timedelta | None) -> str:
     if days:
         return f"{days} d {hours} h" if hours else f"{days} d"
     if hours:
-        return f"{hours} h {minutes:02d} min"
+        return f"{hours} h {minutes:02d} min" if minutes else f"{hours} h"
     if minutes:
         return f"{minutes} min"
     return f"{secs} s"
 
 
 @register.filter
-def get(mapping, key):
-    return mapping.get(key, 0) if mapping else 0
+def ago(moment: datetime | None) -> str:
+    """How long ago, in the same words as `span`: "5 min ago", "just now"."""
+    if moment is None:
+        return "—"
+    delta = timezone.now() - moment
+    return "just now" if delta < timedelta(minutes=1) else f"{span(delta)} ago"

@@ -3,10 +3,19 @@
 plain Python with the README's definitions. Shares nothing with the dashboard's selectors."""
 
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+
+from dashboard.selectors import DayRange
 from tests.conftest import api_client_for, owner_of
+
+
+def last_30_days() -> DayRange:
+    """The dashboard's range, from its definition: 30 calendar days ending today in settings.TIME_ZONE."""
+    today = datetime.now(ZoneInfo(settings.TIME_ZONE)).date()
+    return DayRange(start=today - timedelta(days=29), end=today)
 
 
 def api_calls(account, start, end, **query) -> list[dict]:

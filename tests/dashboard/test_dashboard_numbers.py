@@ -3,16 +3,13 @@ equal the count over `GET /v1/calls` pages, a CTM account's row equals its calls
 figures equal a recount of its calls (and `GET /v1/calls?campaign_id=`)."""
 
 import re
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
-from django.conf import settings
 
-from dashboard.selectors import TOP, DayRange
+from dashboard.selectors import TOP
 from integrations.models import Call
 from tests.conftest import api_client_for, owner_of
-from tests.dashboard.api_figures import api_calls, by_source, figures, grouped, per_day
+from tests.dashboard.api_figures import api_calls, by_source, figures, grouped, last_30_days, per_day
 from tests.dashboard.world import build_world
 
 pytestmark = pytest.mark.django_db
@@ -23,12 +20,6 @@ SUMMARY_FIGURES = ("total", "answered", "missed", "answer_rate", "first_time_cal
 @pytest.fixture
 def world(db):
     return build_world()
-
-
-def last_30_days() -> DayRange:
-    """The dashboard's range, from its definition: 30 calendar days ending today in settings.TIME_ZONE."""
-    today = datetime.now(ZoneInfo(settings.TIME_ZONE)).date()
-    return DayRange(start=today - timedelta(days=29), end=today)
 
 
 def shown(summary: dict) -> dict:

@@ -86,13 +86,13 @@ def _times(rng: random.Random, tz: ZoneInfo, today, calls: int) -> list[datetime
     return times
 
 
-def build_world(*, calls_per_provider_account: int = 30, seed: int = 11) -> World:
+def build_world(*, calls_per_provider_account: int = 30, seed: int = 11, prefix: str = "") -> World:
     rng = random.Random(seed)
     world = World()
     for n, (name, tz_name, providers) in enumerate(LAYOUT, start=1):
-        account = account_create(
-            name=name, owner_email=f"owner{n}@{name.split()[0].lower()}.example", owner_password=PASSWORD
-        )
+        name = prefix + name
+        email = f"owner{n}@{name.replace(' ', '-').lower()}.example"
+        account = account_create(name=name, owner_email=email, owner_password=PASSWORD)
         account.timezone = tz_name
         account.save()
         world.accounts[name] = account
@@ -132,3 +132,88 @@ def build_world(*, calls_per_provider_account: int = 30, seed: int = 11) -> Worl
             with transaction.atomic():
                 calls_upsert(account=account, items=items)
     return world
+
+
+def build_health(world: World, *, now: datetime | None = None) -> dict:
+    """What the health panels show, as rows (not traffic): an endpoint delivering every 30 minutes with
+    a few failures, one that went quiet, the shared URL's rejections, a delivery waiting for 10 minutes,
+    two provider syncs (one failing), and failed notification deliveries."""
+    from integrations.models import CallSyncState, WebhookDelivery, WebhookEndpoint
+    from notifications.models import Channel, Event, Notification, NotificationDelivery
+
+    now = now or datetime.now(UTC)
+    acme, bayside = world.accounts["Acme Dental"], world.accounts["Bayside Realty"]
+    busy = WebhookEndpoint.objects.create(
+        provider="calltrackingmetrics",
+        account=acme,
+        key=world.keys["Acme Dental"],
+        name="Acme main line",
+        campaign=world.campaigns["Fall Promotion"],
+        provider_account_id="25001",
+    )
+    quiet = WebhookEndpoint.objects.create(provider="callrail", account=bayside, name="Bayside CallRail")
+    Status = WebhookDelivery.Status
+
+    def delivery(endpoint, account, at, status, **fields):
+        provider = endpoint.provider if endpoint else "calltrackingmetrics"
+        return WebhookDelivery(
+            provider=provider,
+            endpoint=endpoint,
+            account=account,
+            received_at=at,
+            path="/v1/e/.../",
+            body=b"{}",
+            valid=status not in (Status.INVALID,),
+            status=status,
+            **fields,
+        )
+
+    rows = []
+    for n in range(7 * 48):  # every 30 minutes for a week
+        at = now - timedelta(minutes=30 * n + 7)
+        status = Status.PROCESSED
+        fields = {}
+        if n in (3, 9, 20):
+            status, fields = Status.FAILED, {"last_error": "KeyError: 'call'", "attempts": 5}
+        elif n in (5, 31):
+            status, fields = Status.INVALID, {"error_code": "SIGNATURE_INVALID"}
+        elif n % 17 == 0:
+            status = Status.DUPLICATE
+        rows.append(delivery(busy, acme, at, status, **fields))
+    rows.append(delivery(busy, acme, now - timedelta(minutes=10), Status.PENDING))
+    for n in range(60):  # every 20 minutes until 5 hours ago
+        rows.append(delivery(quiet, bayside, now - timedelta(hours=5, minutes=20 * n), Status.PROCESSED))
+    for n in range(6):
+        rows.append(
+            delivery(None, None, now - timedelta(hours=3 * n + 1), Status.UNMATCHED, error_code="UNKNOWN_ACCOUNT")
+        )
+    WebhookDelivery.objects.bulk_create(rows)
+
+    CallSyncState.objects.create(
+        account=acme,
+        key=world.keys["Acme Dental"],
+        provider_account_id="25001",
+        watermark=int((now - timedelta(minutes=42)).timestamp()),
+        last_synced_at=now - timedelta(minutes=4),
+        calls_synced=18_240,
+    )
+    CallSyncState.objects.create(
+        account=bayside,
+        key=world.keys["Bayside Realty"],
+        provider_account_id="25002",
+        watermark=int((now - timedelta(days=1, hours=2)).timestamp()),
+        last_synced_at=now - timedelta(hours=3, minutes=12),
+        calls_synced=5_310,
+        last_error="CTM answered 401 Unauthorized: the access key was revoked",
+    )
+
+    owner = acme.memberships.get().user
+    for channel, status, error in (
+        (Channel.EMAIL, NotificationDelivery.Status.FAILED, "SMTP 550: mailbox unavailable"),
+        (Channel.PUSH, NotificationDelivery.Status.RETRY, "FCM 503: service unavailable"),
+    ):
+        notification = Notification.objects.create(account=acme, recipient=owner, event=Event.WEBHOOK_FAILING)
+        NotificationDelivery.objects.create(
+            notification=notification, channel=channel, status=status, attempts=3, last_error=error
+        )
+    return {"busy": busy, "quiet": quiet}

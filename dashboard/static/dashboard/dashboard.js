@@ -91,7 +91,7 @@
       chart.options.scales.y.ticks.color = colors.quiet;
       chart.options.scales.y.grid.color = colors.grid;
       chart.options.plugins.legend.labels.color = colors.fg;
-      chart.update('none');
+      chart.update();
     }
   }
 
