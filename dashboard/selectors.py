@@ -19,6 +19,7 @@ from accounts.models import Account
 from integrations.call_selectors import ANSWERED, ROLLUP_SUMS, _summary
 from integrations.events import UNANSWERED_STATUSES
 from integrations.models import (
+    CallCounters,
     CallDailyRollup,
     CallSyncState,
     Campaign,
@@ -106,11 +107,14 @@ class CallsOverview:
         }
 
 
-DAY_SUMS = {"calls": Sum("calls"), ANSWERED: Sum(ANSWERED), **{c: Sum(c) for c in MISSED_COLUMNS}}
+def _by_day(rows: QuerySet) -> tuple[dict[str, int], dict[date, dict[str, int]]]:
+    """One query: every counter per day, and their totals (the sum of the days)."""
+    days = {row["day"]: row for row in rows.values("day").annotate(**ROLLUP_SUMS).order_by()}
+    totals = {column: sum(day[column] or 0 for day in days.values()) for column in CallCounters.COUNTERS}
+    return totals, days
 
 
-def _call_days(day_range: DayRange, rows: QuerySet) -> list[CallDay]:
-    by_day = {row["day"]: row for row in rows.values("day").annotate(**DAY_SUMS).order_by()}
+def _call_days(day_range: DayRange, by_day: dict[date, dict[str, int]]) -> list[CallDay]:
     days = []
     for day in day_range.days():
         row = by_day.get(day, {})
@@ -136,9 +140,9 @@ def call_rollups(*, call_filter: CallFilter) -> QuerySet[CallDailyRollup]:
 
 def calls_overview(*, call_filter: CallFilter) -> CallsOverview:
     rollups = call_rollups(call_filter=call_filter)
+    totals, by_day = _by_day(rollups)
     by_source = rollups.values("source").annotate(calls=Sum("calls"), answered=Sum(ANSWERED)).order_by()
-    summary = _summary(rollups.aggregate(**ROLLUP_SUMS), list(by_source))
-    return CallsOverview(summary=summary, days=_call_days(call_filter.range, rollups))
+    return CallsOverview(summary=_summary(totals, list(by_source)), days=_call_days(call_filter.range, by_day))
 
 
 def providers_with_calls(*, day_range: DayRange, account: Account | None = None) -> list[str]:
@@ -213,7 +217,8 @@ def campaigns_overview(*, day_range: DayRange, account: Account | None = None, l
 def campaign_calls_overview(*, campaign: Campaign, day_range: DayRange) -> CallsOverview:
     """One campaign's summary and days (its metrics have no sources yet: `by_source` is empty)."""
     metrics = CampaignDailyMetric.objects.filter(campaign=campaign, day__gte=day_range.start, day__lte=day_range.end)
-    return CallsOverview(summary=_summary(metrics.aggregate(**ROLLUP_SUMS), []), days=_call_days(day_range, metrics))
+    totals, by_day = _by_day(metrics)
+    return CallsOverview(summary=_summary(totals, []), days=_call_days(day_range, by_day))
 
 
 # --- inbound webhooks -----------------------------------------------------------------------------
@@ -224,6 +229,7 @@ QUIET_FLOOR = timedelta(hours=1)
 QUIET_FACTOR = 3
 PROBLEM_STATUSES = (WebhookDelivery.Status.FAILED, WebhookDelivery.Status.INVALID, WebhookDelivery.Status.RETRY)
 WAITING_STATUSES = (WebhookDelivery.Status.PENDING, WebhookDelivery.Status.RETRY)
+ENDPOINT_FIELDS = ("id", "name", "provider", "status", "account", "campaign")
 STATUS_ORDER = [
     WebhookDelivery.Status.PROCESSED,
     WebhookDelivery.Status.DUPLICATE,
@@ -363,7 +369,12 @@ def inbound_webhook_health(
                 health.last_error = (message[-1] if message else "") or d["error_code"] or d["status"]
                 health.last_error_at = d["received_at"]
 
-    endpoints = WebhookEndpoint.objects.select_related("account", "campaign").in_bulk([k for k in rows if k])
+    # What the rows show, and no credential: nothing here needs decrypting.
+    endpoints = (
+        WebhookEndpoint.objects.select_related("account", "campaign")
+        .only(*ENDPOINT_FIELDS, "account__name", "campaign__name")
+        .in_bulk([k for k in rows if k])
+    )
     for endpoint_id, health in rows.items():
         health.endpoint = endpoints.get(endpoint_id)
     ordered = sorted(
