@@ -36,6 +36,7 @@ class RenderedPanel:
 
 def calls_panel(query: DashboardQuery) -> dict[str, Any]:
     overview = calls_overview(call_filter=query.call_filter)
+    query.providers_seen(overview.providers)
     return {
         "overview": overview,
         "chart_data": overview.chart_data(),

@@ -10,11 +10,24 @@ from accounts.models import Account
 from dashboard.selectors import CallFilter, DayRange, dashboard_range, provider_names, providers_with_calls
 
 
-@dataclass(frozen=True)
+@dataclass
 class DashboardQuery:
     call_filter: CallFilter
-    providers: list[str]  # providers with calls in the range (for the account asked for, if any)
     problems: list[str] = field(default_factory=list)  # parameters that were ignored, and why
+    _providers: list[str] | None = None
+
+    @property
+    def providers(self) -> list[str]:
+        """The providers with calls in the range (of the account asked for, if any), whatever the
+        provider filter: read once, unless the calls panel already saw them (`providers_seen`)."""
+        if self._providers is None:
+            self._providers = providers_with_calls(day_range=self.range, account=self.account)
+        return self._providers
+
+    def providers_seen(self, providers: list[str]) -> None:
+        """What an unfiltered read of the same range and account found: no need to read it again."""
+        if self.provider is None:
+            self._providers = providers
 
     @property
     def range(self) -> DayRange:
@@ -57,13 +70,11 @@ def dashboard_query(*, params: QueryDict, account: Account | None = None) -> Das
     day_range = dashboard_range()
     if account is None:
         account = _account(params.get("account", ""), problems)
-    providers = providers_with_calls(day_range=day_range, account=account)
     provider = params.get("provider", "") or None
     if provider and provider not in provider_names():
         problems.append(f"No provider {provider!r}: showing every provider.")
         provider = None
     return DashboardQuery(
         call_filter=CallFilter(range=day_range, account=account, provider=provider),
-        providers=providers,
         problems=problems,
     )

@@ -92,6 +92,7 @@ class CallsOverview:
 
     summary: dict[str, Any]
     days: list[CallDay]
+    providers: list[str] = field(default_factory=list)  # those with calls, in the registry's order
 
     @property
     def top_sources(self) -> list[dict[str, Any]]:
@@ -107,11 +108,20 @@ class CallsOverview:
         }
 
 
-def _by_day(rows: QuerySet) -> tuple[dict[str, int], dict[date, dict[str, int]]]:
-    """One query: every counter per day, and their totals (the sum of the days)."""
-    days = {row["day"]: row for row in rows.values("day").annotate(**ROLLUP_SUMS).order_by()}
-    totals = {column: sum(day[column] or 0 for day in days.values()) for column in CallCounters.COUNTERS}
-    return totals, days
+def _by_day(rows: QuerySet, *by: str) -> tuple[dict[str, int], dict[date, dict[str, int]], list[dict]]:
+    """One query: every counter per day (and per `by`), the days summed over `by`, and their totals."""
+    grouped = list(rows.values("day", *by).annotate(**ROLLUP_SUMS).order_by())
+    days: dict[date, dict[str, int]] = {}
+    for row in grouped:
+        day = days.setdefault(row["day"], dict.fromkeys(CallCounters.COUNTERS, 0))
+        for column in CallCounters.COUNTERS:
+            day[column] += row[column] or 0
+    totals = {column: sum(day[column] for day in days.values()) for column in CallCounters.COUNTERS}
+    return totals, days, grouped
+
+
+def _in_registry_order(providers: set[str]) -> list[str]:
+    return [slug for slug in provider_names() if slug in providers] + sorted(providers - provider_names().keys())
 
 
 def _call_days(day_range: DayRange, by_day: dict[date, dict[str, int]]) -> list[CallDay]:
@@ -140,16 +150,19 @@ def call_rollups(*, call_filter: CallFilter) -> QuerySet[CallDailyRollup]:
 
 def calls_overview(*, call_filter: CallFilter) -> CallsOverview:
     rollups = call_rollups(call_filter=call_filter)
-    totals, by_day = _by_day(rollups)
+    totals, by_day, grouped = _by_day(rollups, "provider")
     by_source = rollups.values("source").annotate(calls=Sum("calls"), answered=Sum(ANSWERED)).order_by()
-    return CallsOverview(summary=_summary(totals, list(by_source)), days=_call_days(call_filter.range, by_day))
+    return CallsOverview(
+        summary=_summary(totals, list(by_source)),
+        days=_call_days(call_filter.range, by_day),
+        providers=_in_registry_order({row["provider"] for row in grouped if row["calls"]}),
+    )
 
 
 def providers_with_calls(*, day_range: DayRange, account: Account | None = None) -> list[str]:
     """The providers that have calls in the range (the provider filter is offered when there are several)."""
     rollups = call_rollups(call_filter=CallFilter(range=day_range, account=account)).filter(calls__gt=0)
-    present = set(rollups.values_list("provider", flat=True).distinct().order_by())
-    return [slug for slug in provider_names() if slug in present] + sorted(present - provider_names().keys())
+    return _in_registry_order(set(rollups.values_list("provider", flat=True).distinct().order_by()))
 
 
 @dataclass(frozen=True)
@@ -217,7 +230,7 @@ def campaigns_overview(*, day_range: DayRange, account: Account | None = None, l
 def campaign_calls_overview(*, campaign: Campaign, day_range: DayRange) -> CallsOverview:
     """One campaign's summary and days (its metrics have no sources yet: `by_source` is empty)."""
     metrics = CampaignDailyMetric.objects.filter(campaign=campaign, day__gte=day_range.start, day__lte=day_range.end)
-    totals, by_day = _by_day(metrics)
+    totals, by_day, _ = _by_day(metrics)
     return CallsOverview(summary=_summary(totals, []), days=_call_days(day_range, by_day))
 
 
