@@ -16,6 +16,8 @@ from django.db.models import Case, Count, F, Max, Min, Q, QuerySet, Sum, Value, 
 from django.utils import timezone
 
 from accounts.models import Account
+
+# `_summary` is the one definition of the calls summary's figures (the API's): reused, not redefined.
 from integrations.call_selectors import ANSWERED, ROLLUP_SUMS, _summary
 from integrations.events import UNANSWERED_STATUSES
 from integrations.models import (
