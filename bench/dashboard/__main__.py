@@ -305,8 +305,12 @@ def measure(base: str, accounts, requests_count: int) -> None:
             f"  {label:<28} p50 {statistics.median(times):7.1f} ms   p95 {percentile(times, 95):7.1f} ms"
             f"   max {max(times):7.1f} ms"
         )
-    p95 = percentile(results["/admin/ (every account)"], 95)
-    print(f"goal: /admin/ under 300 ms: {'met' if p95 < 300 else 'NOT met'} (p95 {p95:.0f} ms)")
+    index = results["/admin/ (every account)"]
+    p50, p95 = statistics.median(index), percentile(index, 95)
+    verdict = {True: "met", False: "NOT met"}
+    print(
+        f"goal /admin/ under 300 ms: p50 {verdict[p50 < 300]} ({p50:.0f} ms), p95 {verdict[p95 < 300]} ({p95:.0f} ms)"
+    )
 
 
 if __name__ == "__main__":
