@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Account, Membership
 from accounts.services import account_create, account_update
+from dashboard.object_pages import AccountCallsAdminMixin
 from integrations.providers.registry import PROVIDERS
 
 
@@ -43,7 +44,7 @@ class AccountCreationForm(forms.ModelForm):
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(AccountCallsAdminMixin, admin.ModelAdmin):
     list_display = ["name", "id", "parent", "timezone", "created_at"]
     list_filter = ["timezone"]
     search_fields = ["name", "id"]

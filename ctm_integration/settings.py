@@ -54,7 +54,7 @@ else:
 DEBUG = env.bool("DEBUG", default=not IS_PRODUCTION)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "dashboard.apps.DashboardAdminConfig",  # django.contrib.admin, with the dashboard on its index
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "integrations",
     *provider_apps(),  # the provider folders with their own admin and commands (CTM's)
     "notifications",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

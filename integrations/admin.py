@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 
 from ctm_integration.redaction import HIDDEN_HEADERS, redact_headers
+from dashboard.object_pages import CampaignCallsAdminMixin
 from integrations.call_edits import (
     EDITABLE_FIELDS,
     MAX_NOTES_LENGTH,
@@ -28,7 +29,7 @@ class CampaignForm(forms.ModelForm):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(CampaignCallsAdminMixin, admin.ModelAdmin):
     form = CampaignForm
     list_display = ["name", "account", "integration", "ctm_account_id", "status", "created_at"]
     list_filter = ["status", "integration"]

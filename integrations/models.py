@@ -304,6 +304,8 @@ class CallDailyRollup(CallCounters):
                 fields=["account", "provider", "provider_account_id", "day", "source"], name="rollup_daily_unique"
             )
         ]
+        # The admin dashboard reads every account's last 30 days (bench/dashboard).
+        indexes = [models.Index(fields=["day"], name="rollup_daily_day")]
 
     def __str__(self) -> str:
         return f"{self.provider_account_id} {self.day} {self.source or '(no source)'}: {self.calls} calls"

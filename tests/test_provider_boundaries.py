@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERIC_PACKAGES = ("accounts", "ctm_integration", "integrations", "notifications")
+GENERIC_PACKAGES = ("accounts", "ctm_integration", "dashboard", "integrations", "notifications")
 # integrations.providers.<these>: the interface, the one list, and which provider folders are Django apps
 # (read by the settings, which cannot import the registry).
 ALLOWED_MODULES = {"base", "registry", "django_apps"}
