@@ -150,6 +150,13 @@ def test_disconnect_ctm_globally_from_the_account_list_disables_the_campaign(
     page.select_option("select[name=action]", "disconnect_ctm_globally")
     page.click("button[name=index]")
 
+    # The confirmation page lists what will be disabled, and nothing has changed yet.
+    assert page.text_content("li.campaign") == campaign.name
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.ACTIVE
+    screenshot(page, "disconnect-confirmation")
+    page.click("input[name=confirm]")
+
     assert "1 campaign(s)" in page.text_content(".messagelist")
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.DISABLED

@@ -2,6 +2,7 @@
 
 import pytest
 import responses
+from django.contrib.auth.models import Permission
 
 from accounts.models import Account
 from integrations.models import Campaign, Key
@@ -67,13 +68,42 @@ def test_disconnect_globally_from_the_admin_uses_the_same_rules(admin_client, ap
     connect_ctm(api, ctm)
     campaign = Campaign.objects.create(account=account, name="Live", key=Key.objects.get())
 
-    admin_client.post(
-        "/admin/accounts/account/", {"action": "disconnect_ctm_globally", "_selected_action": [account.pk]}
-    )
+    action = {"action": "disconnect_ctm_globally", "_selected_action": [account.pk]}
+
+    confirmation = admin_client.post("/admin/accounts/account/", action)
+
+    # First the page that lists what will be disabled; nothing has changed yet.
+    assert confirmation.status_code == 200
+    assert [c.name for c in confirmation.context["previews"][0].campaigns] == ["Live"]
+    assert confirmation.context["previews"][0].credentials == 1
+    assert "Yes, disconnect" in confirmation.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.ACTIVE and Key.objects.get().deleted is None
+
+    admin_client.post("/admin/accounts/account/", {**action, "confirmed": "yes"})
 
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.DISABLED
     assert Key.objects.get().deleted is not None
+
+
+def test_staff_who_may_only_view_accounts_are_not_offered_the_disconnect(client, account, django_user_model):
+    viewer = django_user_model.objects.create_user(username="viewer", password="pw", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_account"))
+    client.force_login(viewer)
+    campaign = Campaign.objects.create(account=account, name="Live")
+
+    page = client.get("/admin/accounts/account/").content.decode()
+    refused = client.post(
+        "/admin/accounts/account/",
+        {"action": "disconnect_ctm_globally", "_selected_action": [account.pk], "confirmed": "yes"},
+        follow=True,
+    )
+
+    assert 'value="disconnect_ctm_globally"' not in page
+    assert refused.status_code == 200  # the list again, the action unknown to them
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.ACTIVE
 
 
 def test_changing_an_accounts_timezone_rebuilds_its_rollups(admin_client, account):

@@ -40,6 +40,34 @@ def active_ctm_campaigns(*, account: Account) -> QuerySet[Campaign]:
     )
 
 
+@dataclass(frozen=True)
+class DisconnectionPreview:
+    """What a global disconnect of one account would disable and remove (for a confirmation page)."""
+
+    account: Account
+    campaigns: list[Campaign]
+    endpoints: list[WebhookEndpoint]
+    credentials: int
+    configs: int
+
+
+def global_disconnect_preview(*, account: Account) -> DisconnectionPreview:
+    """The same rows `integration_disconnect(global_delete=True)` changes, read without changing them."""
+    return DisconnectionPreview(
+        account=account,
+        campaigns=list(
+            Campaign.objects.filter(account=account, integration=SLUG)
+            .exclude(status=Campaign.Status.DISABLED)
+            .order_by("name")
+        ),
+        endpoints=list(
+            WebhookEndpoint.objects.filter(account=account, provider=SLUG, status=WebhookEndpoint.Status.ACTIVE)
+        ),
+        credentials=keys_for_account(account=account).count(),
+        configs=UserConfig.objects.alive().filter(account=account, provider=SLUG).count(),
+    )
+
+
 @transaction.atomic
 def integration_disconnect(*, account: Account, user: AbstractUser | None, global_delete: bool) -> Disconnection:
     """Remove the account's CTM connection, preserving credentials that active campaigns still use.
