@@ -52,5 +52,5 @@ class CampaignCallsAdminMixin(CallsPanelAdminMixin):
             "range": dashboard_range(),
             "account": obj.account,
             "campaigns": None,  # the campaign itself
-            "sources_known": False,  # its metrics do not have sources yet
+            "sources_known": True,
         }

@@ -40,9 +40,7 @@ def calls_panel(query: DashboardQuery) -> dict[str, Any]:
     return {
         "overview": overview,
         "chart_data": overview.chart_data(),
-        # Campaign metrics do not know providers yet: under a provider filter, campaigns are not shown.
-        "campaigns": [] if query.provider else campaigns_overview(day_range=query.range, account=query.account),
-        "campaigns_need_all_providers": bool(query.provider),
+        "campaigns": campaigns_overview(day_range=query.range, account=query.account, provider=query.provider),
         "provider_accounts": provider_accounts_overview(call_filter=query.call_filter),
         "query": query,
         "range": query.range,

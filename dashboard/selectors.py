@@ -197,15 +197,18 @@ def provider_accounts_overview(*, call_filter: CallFilter, limit: int = TOP) -> 
     ]
 
 
-# Campaign figures: CampaignDailyMetric summed per campaign and day. When campaign metrics carry their
-# provider and source (and the campaign summary endpoint exists), these two functions are the ones to
-# switch to its selector.
+# Campaign figures: CampaignDailyMetric, kept per campaign, provider, source and day (the rows the
+# campaign summary endpoint reads).
 
 
-def _campaign_metrics(*, day_range: DayRange, account: Account | None) -> QuerySet[CampaignDailyMetric]:
+def _campaign_metrics(
+    *, day_range: DayRange, account: Account | None, provider: str | None = None
+) -> QuerySet[CampaignDailyMetric]:
     metrics = CampaignDailyMetric.objects.filter(day__gte=day_range.start, day__lte=day_range.end)
     if account is not None:
         metrics = metrics.filter(campaign__account=account)
+    if provider:
+        metrics = metrics.filter(provider=provider)
     return metrics
 
 
@@ -215,11 +218,12 @@ class CampaignCalls:
     summary: dict[str, Any]
 
 
-def campaigns_overview(*, day_range: DayRange, account: Account | None = None, limit: int = TOP) -> list[CampaignCalls]:
-    """The campaigns with the most calls. Every provider's calls: campaign metrics do not say which
-    provider a call came from (a campaign can take calls from an endpoint of any provider)."""
+def campaigns_overview(
+    *, day_range: DayRange, account: Account | None = None, provider: str | None = None, limit: int = TOP
+) -> list[CampaignCalls]:
+    """The campaigns with the most calls (of `provider`'s, when given)."""
     rows = list(
-        _campaign_metrics(day_range=day_range, account=account)
+        _campaign_metrics(day_range=day_range, account=account, provider=provider)
         .values("campaign_id")
         .annotate(**ROLLUP_SUMS)
         .filter(calls__gt=0)
@@ -230,10 +234,15 @@ def campaigns_overview(*, day_range: DayRange, account: Account | None = None, l
 
 
 def campaign_calls_overview(*, campaign: Campaign, day_range: DayRange) -> CallsOverview:
-    """One campaign's summary and days (its metrics have no sources yet: `by_source` is empty)."""
+    """One campaign's summary (with its sources) and days."""
     metrics = CampaignDailyMetric.objects.filter(campaign=campaign, day__gte=day_range.start, day__lte=day_range.end)
-    totals, by_day, _ = _by_day(metrics)
-    return CallsOverview(summary=_summary(totals, []), days=_call_days(day_range, by_day))
+    totals, by_day, grouped = _by_day(metrics, "source")
+    by_source: dict[str, dict[str, Any]] = {}
+    for row in grouped:
+        source = by_source.setdefault(row["source"], {"source": row["source"], "calls": 0, ANSWERED: 0})
+        source["calls"] += row["calls"] or 0
+        source[ANSWERED] += row[ANSWERED] or 0
+    return CallsOverview(summary=_summary(totals, list(by_source.values())), days=_call_days(day_range, by_day))
 
 
 # --- inbound webhooks -----------------------------------------------------------------------------
