@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Account, Membership
 from accounts.services import account_create, account_update
-from integrations.providers.ctm.disconnect import ctm_disconnect
+from dashboard.object_pages import AccountCallsAdminMixin
+from integrations.providers.registry import PROVIDERS
 
 
 class MembershipInline(admin.TabularInline):
@@ -43,14 +44,15 @@ class AccountCreationForm(forms.ModelForm):
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(AccountCallsAdminMixin, admin.ModelAdmin):
     list_display = ["name", "id", "parent", "timezone", "created_at"]
     list_filter = ["timezone"]
     search_fields = ["name", "id"]
     autocomplete_fields = ["parent"]
     readonly_fields = ["id", "created_at", "updated_at"]
     inlines = [MembershipInline]
-    actions = ["disconnect_ctm_globally"]
+    # What each provider offers to do to the selected accounts (disconnect it, ...).
+    actions = [action for provider in PROVIDERS for action in provider.account_admin_actions]
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -80,17 +82,6 @@ class AccountAdmin(admin.ModelAdmin):
         )
         obj.pk = created.pk
         obj._state.adding = False
-
-    @admin.action(description="Disconnect CallTrackingMetrics globally (disable campaigns, remove credentials)")
-    def disconnect_ctm_globally(self, request, queryset):
-        for account in queryset:
-            result = ctm_disconnect(account=account, user=request.user, global_delete=True)
-            self.message_user(
-                request,
-                f"{account}: {result.keys_deleted} credential(s) removed, "
-                f"{result.campaigns_disabled} campaign(s) and {len(result.endpoints_closed)} webhook(s) disabled.",
-                messages.SUCCESS,
-            )
 
 
 @admin.register(Membership)

@@ -32,3 +32,11 @@ def redact_query(query_string: str, *, hidden: frozenset[str] = CREDENTIAL_QUERY
         name, sep, _ = part.partition("=")
         parts.append(f"{name}={REDACTED}" if sep and name.lower() in hidden else part)
     return "&".join(parts)
+
+
+# What a person sees in place of a stored secret (the admin's credential pages): whether it is set, never it.
+SECRET_SET = "•••••••• (set)"  # noqa: S105 (not a password: the mask)
+
+
+def secret_shown(value: str) -> str:
+    return SECRET_SET if value else "—"

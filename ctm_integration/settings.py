@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
 from ctm_integration.local_secrets import local_secret
+from integrations.providers.django_apps import provider_apps
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -54,7 +55,7 @@ else:
 DEBUG = env.bool("DEBUG", default=not IS_PRODUCTION)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "dashboard.apps.DashboardAdminConfig",  # django.contrib.admin, with the dashboard on its index
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -71,11 +72,15 @@ INSTALLED_APPS = [
     "django_ratelimit",
     "accounts",
     "integrations",
+    *provider_apps(),  # the provider folders with their own admin and commands (CTM's)
     "notifications",
+    "dashboard",
     "outbound",
 ]
 
 MIDDLEWARE = [
+    # First: /healthz and /readyz are answered before host checks, HTTPS redirects, sessions and auth.
+    "ctm_integration.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files (admin, API docs) in production too
     "ctm_integration.api.middleware.ApiErrorEnvelopeMiddleware",
@@ -109,6 +114,11 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A dead or unreachable server fails a connection in seconds instead of the OS's minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5)
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     LOCAL_DIR.mkdir(parents=True, exist_ok=True)
     # Web, worker and beat share the file: wait for locks instead of failing at once.
@@ -178,12 +188,15 @@ AXES_LOCKOUT_CALLABLE = "accounts.login_lockout.admin_lockout_response"
 AXES_RESET_ON_SUCCESS = True
 # Attempts during a lockout are refused without counting, so Retry-After stays true.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_VERBOSE = False  # no "AXES: BEGIN" line from every process at start
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 AXES_CLIENT_IP_CALLABLE = "ctm_integration.client_ip.client_ip"
 # Behind N proxies that each append to CLIENT_IP_HEADER, the client is the Nth address from its right
 # (0: REMOTE_ADDR, never a header). One definition for the login lockout and the webhook receivers.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="X-Forwarded-For")
+# /readyz waits at most this long (seconds) for the broker.
+HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)
 # An unreachable database or broker answers 503 STORAGE_UNAVAILABLE with this Retry-After (seconds).
 STORAGE_UNAVAILABLE_RETRY_AFTER = env.int("STORAGE_UNAVAILABLE_RETRY_AFTER", default=30)
 SPECTACULAR_SETTINGS = {
@@ -213,6 +226,7 @@ SPECTACULAR_SETTINGS = {
         "CallStatusEnum": "integrations.models.Call.Status",
         "CampaignStatusEnum": "integrations.models.Campaign.Status",
         "CallDirectionEnum": "integrations.models.Call.Direction",
+        "ProviderEnum": "integrations.providers.registry.provider_choices",  # `provider`, a campaign's `integration`
         "OutboundAuthTypeEnum": "outbound.triggers.AUTH_TYPE_CHOICES",
         "OutboundTriggerEnum": "outbound.triggers.TRIGGER_CHOICES",
         "OutboundBodyTypeEnum": "outbound.triggers.BODY_TYPE_CHOICES",
@@ -248,12 +262,14 @@ else:
     BROKER_DIR = LOCAL_DIR / "broker"
     (BROKER_DIR / "queue").mkdir(parents=True, exist_ok=True)
     (BROKER_DIR / "processed").mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
+    # A host in the URL (the transport ignores it) spares every process kombu's "No hostname was supplied".
+    CELERY_BROKER_URL = "filesystem://localhost/"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
         "store_processed": False,
+        "control_folder": str(BROKER_DIR / "control"),  # else kombu writes ./control/ wherever it was started
     }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -280,6 +296,9 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Django's own console handler (DEBUG only) would print its records a second time and unredacted:
+    # they reach the root handler above instead.
+    "loggers": {"django": {"handlers": [], "level": env.str("LOG_LEVEL", default="INFO"), "propagate": True}},
 }
 
 # --- HTTPS: on by default in production (`manage.py check --deploy` finds nothing), all of it from the env ------
@@ -289,8 +308,8 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_" + _proxy_ssl_header.strip().upper().replace("-", "_"), "https") if _proxy_ssl_header.strip() else None
 )
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=IS_PRODUCTION)
-# Load balancers probe health endpoints over plain HTTP (none exists yet; the exemption is ready for them).
-SECURE_REDIRECT_EXEMPT = env.list("SECURE_REDIRECT_EXEMPT", default=[r"^healthz?(/|$)"])
+# Paths answered over plain HTTP too. /healthz and /readyz need no entry: they are answered before the redirect.
+SECURE_REDIRECT_EXEMPT = env.list("SECURE_REDIRECT_EXEMPT", default=[])
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if IS_PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=IS_PRODUCTION)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=IS_PRODUCTION)
@@ -300,6 +319,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # --- Call sync ------------------------------------------------------------------------------------
 CTM_SYNC_INITIAL_DAYS = env.int("CTM_SYNC_INITIAL_DAYS", default=30)
 CTM_SYNC_EVERY_MINUTES = env.int("CTM_SYNC_EVERY_MINUTES", default=10)
+# A change older than this is history, not news: no notification, no trigger (integrations/news.py).
+CALL_NEWS_WINDOW_SECONDS = env.int("CALL_NEWS_WINDOW_SECONDS", default=3600)
 CELERY_BEAT_SCHEDULE = {
     "ctm-call-sync": {
         "task": "integrations.tasks.ctm_calls_sync_all",
@@ -357,8 +378,11 @@ if EMAIL_HOST:
     EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
     EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
     EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
-else:
+elif IS_PRODUCTION:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    # Development: one log line per email (EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend: whole).
+    EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="ctm_integration.email_log_backend.LogEmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CTM integration <no-reply@localhost>")
 # Firebase Cloud Messaging (HTTP v1) service-account credentials: a file, or the JSON itself.
 FCM_CREDENTIALS_FILE = env.str("FCM_CREDENTIALS_FILE", default="")

@@ -2,8 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from ctm_integration.api.docs import RedocView, SchemaView, SwaggerView
+from ctm_integration.home import home
 
 urlpatterns = [
+    path("", home, name="home"),
     path("admin/", admin.site.urls),
     path("v1/auth/", include("accounts.urls")),
     path("v1/", include("notifications.urls")),

@@ -1,106 +1,72 @@
-"""Staff views of credentials, configs and campaigns. Secrets are only ever shown redacted."""
+"""Staff views of campaigns, calls, webhook endpoints and deliveries, signing secrets. Secrets are only ever
+shown redacted. A provider's own records (CTM's credentials, configs, sync) are in its folder's admin."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Max
 
 from ctm_integration.redaction import HIDDEN_HEADERS, redact_headers
-from integrations.models import (
-    Call,
-    CallSyncState,
-    Campaign,
-    Key,
-    SigningSecret,
-    UserConfig,
-    WebhookDelivery,
-    WebhookEndpoint,
+from dashboard.object_pages import CampaignCallsAdminMixin
+from integrations.call_edits import (
+    EDITABLE_FIELDS,
+    MAX_NOTES_LENGTH,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    call_edit,
+    tags_normalized,
 )
-from integrations.providers.ctm.access import key_verify
-from integrations.providers.ctm.errors import CtmError
-from integrations.providers.ctm.tasks import ctm_calls_sync_account
+from integrations.endpoint_admin import WebhookEndpointAdmin  # noqa: F401  (endpoints of every provider)
+from integrations.models import Call, Campaign, SigningSecret, WebhookDelivery
+from integrations.providers.registry import provider_choices
 from integrations.webhooks.processing import webhook_delivery_replay
 
-REDACTED = "•••••••• (set)"
 
+class CampaignForm(forms.ModelForm):
+    integration = forms.ChoiceField(choices=provider_choices, help_text="The provider whose calls it claims")
 
-def _redacted(value: str) -> str:
-    return REDACTED if value else "—"
-
-
-@admin.register(Key)
-class KeyAdmin(admin.ModelAdmin):
-    list_display = ["id", "account", "username", "auth_scheme", "token_invalidated", "deleted", "created_at"]
-    list_filter = ["token_invalidated", "auth_scheme", ("deleted", admin.EmptyFieldListFilter)]
-    search_fields = ["id", "account__name"]
-    fields = [
-        "id",
-        "account",
-        "connected_by",
-        "username",
-        "password_redacted",
-        "access_key_redacted",
-        "secret_redacted",
-        "auth_scheme",
-        "token_expires_at",
-        "ctm_default_account_id",
-        "token_invalidated",
-        "invalidated_at",
-        "deleted",
-        "created_at",
-        "updated_at",
-    ]
-    readonly_fields = fields
-    actions = ["verify_with_ctm"]
-
-    @admin.display(description="password")
-    def password_redacted(self, obj: Key) -> str:
-        return _redacted(obj.password)
-
-    @admin.display(description="access key")
-    def access_key_redacted(self, obj: Key) -> str:
-        return _redacted(obj.access_key)
-
-    @admin.display(description="secret")
-    def secret_redacted(self, obj: Key) -> str:
-        return _redacted(obj.secret)
-
-    def has_add_permission(self, request) -> bool:
-        return False  # credentials come from connecting at CTM, through the API
-
-    @admin.action(description="Verify with CTM")
-    def verify_with_ctm(self, request, queryset):
-        for key in queryset.select_related("account"):
-            try:
-                valid = key_verify(key=key)
-            except CtmError as exc:
-                self.message_user(request, f"{key}: could not verify ({exc}).", messages.WARNING)
-                continue
-            if valid:
-                self.message_user(request, f"{key}: CTM accepts these credentials.", messages.SUCCESS)
-            else:
-                self.message_user(
-                    request,
-                    f"{key}: CTM refused them; the account's credentials are marked invalidated.",
-                    messages.ERROR,
-                )
-
-
-@admin.register(UserConfig)
-class UserConfigAdmin(admin.ModelAdmin):
-    list_display = ["account", "calltracking_account_id", "calltracking_sub_account_id", "key", "deleted"]
-    list_filter = [("deleted", admin.EmptyFieldListFilter)]
-    search_fields = ["account__name", "calltracking_account_id", "calltracking_sub_account_id"]
-    raw_id_fields = ["key"]
-    autocomplete_fields = ["account"]
+    class Meta:
+        model = Campaign
+        fields = ["account", "name", "integration", "key", "ctm_account_id", "tracking_numbers", "status"]
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(CampaignCallsAdminMixin, admin.ModelAdmin):
+    form = CampaignForm
     list_display = ["name", "account", "integration", "ctm_account_id", "status", "created_at"]
     list_filter = ["status", "integration"]
     search_fields = ["name", "account__name", "ctm_account_id"]
     raw_id_fields = ["key"]
     autocomplete_fields = ["account"]
+
+
+class CallEditForm(forms.ModelForm):
+    """What staff may edit on a call: what people edit by hand (the same rules as the API's PATCH)."""
+
+    tags = forms.CharField(
+        required=False,
+        help_text=f"Comma-separated; at most {MAX_TAGS} tags of {MAX_TAG_LENGTH} characters, each kept once.",
+    )
+    sale_value = forms.DecimalField(
+        required=False, min_value=0, max_digits=12, decimal_places=2, help_text="Empty: no sale."
+    )
+    notes = forms.CharField(required=False, max_length=MAX_NOTES_LENGTH, widget=forms.Textarea)
+
+    class Meta:
+        model = Call
+        fields = list(EDITABLE_FIELDS)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial["tags"] = ", ".join(self.instance.tags)
+
+    def clean_tags(self) -> list[str]:
+        tags = tags_normalized(self.cleaned_data["tags"].split(","))
+        if len(tags) > MAX_TAGS:
+            raise forms.ValidationError(f"At most {MAX_TAGS} tags.")
+        too_long = [tag for tag in tags if len(tag) > MAX_TAG_LENGTH]
+        if too_long:
+            raise forms.ValidationError(f"A tag has at most {MAX_TAG_LENGTH} characters: {too_long[0][:80]}…")
+        return tags
 
 
 @admin.register(Call)
@@ -121,38 +87,18 @@ class CallAdmin(admin.ModelAdmin):
     date_hierarchy = "started_at"
     list_select_related = ["account", "campaign"]
     show_full_result_count = False
+    form = CallEditForm
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        # Only what people edit by hand: the rest is the provider's data.
+        return [f.name for f in self.model._meta.fields if f.name not in EDITABLE_FIELDS]
 
     def has_add_permission(self, request) -> bool:
-        return False  # calls come from CTM (sync and webhooks), never typed in
+        return False  # calls come from providers (sync and webhooks), never typed in
 
-
-@admin.register(CallSyncState)
-class CallSyncStateAdmin(admin.ModelAdmin):
-    list_display = ["provider_account_id", "account", "last_synced_at", "calls_synced", "watermark", "last_error"]
-    search_fields = ["provider_account_id", "account__name"]
-    readonly_fields = [
-        "account",
-        "key",
-        "provider_account_id",
-        "last_synced_at",
-        "calls_synced",
-        "lease_until",
-        "created_at",
-        "updated_at",
-    ]
-    actions = ["sync_now"]
-
-    def has_add_permission(self, request) -> bool:
-        return False  # created from configs by the periodic sync
-
-    @admin.action(description="Sync calls now (in the background)")
-    def sync_now(self, request, queryset):
-        for state in queryset:
-            ctm_calls_sync_account.delay(state.pk)
-        self.message_user(request, f"{queryset.count()} sync(s) queued.", messages.SUCCESS)
+    def save_model(self, request, obj: Call, form: CallEditForm, change: bool) -> None:
+        """Through the same service as the API: the edit is published as a manual change."""
+        call_edit(call=obj, edited_by=request.user, **{name: form.cleaned_data[name] for name in EDITABLE_FIELDS})
 
 
 class RedactedHeadersMixin:
@@ -220,64 +166,10 @@ class WebhookDeliveryAdmin(RedactedHeadersMixin, admin.ModelAdmin):
         self.message_user(request, f"{queued} delivery(ies) queued; invalid ones are never replayed.", messages.SUCCESS)
 
 
-@admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
-    list_display = [
-        "id",
-        "account",
-        "provider",
-        "provider_account_id",
-        "campaign",
-        "status",
-        "ctm_webhook_ids",
-        "last_delivery_at",
-    ]
-    list_filter = ["provider", "status", "require_signature"]
-    search_fields = ["id", "provider_account_id", "account__name"]
-    fields = [
-        "id",
-        "account",
-        "provider",
-        "key",
-        "campaign",
-        "provider_account_id",
-        "events",
-        "provider_webhook_ids",
-        "basic_username_redacted",
-        "basic_password_redacted",
-        "require_signature",
-        "status",
-        "created_at",
-        "updated_at",
-    ]
-    readonly_fields = [f for f in fields if f not in ("require_signature", "status")]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(last_delivery=Max("deliveries__received_at"))
-
-    @admin.display(description="last delivery", ordering="last_delivery")
-    def last_delivery_at(self, obj) -> object:
-        return obj.last_delivery
-
-    @admin.display(description="CTM webhook ids")
-    def ctm_webhook_ids(self, obj: WebhookEndpoint) -> str:
-        return ", ".join(f"{event}: {hook}" for event, hook in obj.provider_webhook_ids.items()) or "—"
-
-    @admin.display(description="basic-auth username")
-    def basic_username_redacted(self, obj: WebhookEndpoint) -> str:
-        return _redacted(obj.basic_username)
-
-    @admin.display(description="basic-auth password")
-    def basic_password_redacted(self, obj: WebhookEndpoint) -> str:
-        return _redacted(obj.basic_password)
-
-    def has_add_permission(self, request) -> bool:
-        return False  # registered through the API, which also registers them at CTM
-
-
 class SigningSecretForm(forms.ModelForm):
     """Secrets are typed in, never shown back: an empty field keeps the stored value."""
 
+    provider = forms.ChoiceField(choices=provider_choices)
     secret = forms.CharField(widget=forms.PasswordInput, required=False)
     previous_secret = forms.CharField(widget=forms.PasswordInput, required=False)
 

@@ -10,6 +10,11 @@ what it causes commit together or not at all.
 History is not news: a change with `news=False` (a backfill, the first sync, a replay of an old
 delivery) is still published, so consumers can keep derived data in step, but must fire no trigger
 and notify nobody.
+
+Who publishes: `call_services.calls_upsert` (every provider's deliveries and the CTM sync: one change
+per call created or changed, one send per batch), `call_edits.call_edit` (the API's PATCH and the
+admin: `MANUAL`) and `event_stores` (new messages and leads). Which origin and which `news`: the rules
+are in `integrations.news`, with their window `CALL_NEWS_WINDOW_SECONDS`.
 """
 
 from collections.abc import Mapping

@@ -1,19 +1,29 @@
-"""Reading the local call store: summary and timeline chart from rollups (never from raw calls).
+"""Reading the local call store: summary and timeline chart from rollups (never from raw calls), of
+a provider account (the account's rollups) or of a campaign across providers (its metrics).
 
 They are proven against recounts that share nothing with this module: tests/recount.py (plain
 Python over the call rows) and `bench/summary` (plain SQL)."""
 
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 
 from accounts.models import Account
 from integrations.events import UNANSWERED_STATUSES, CallStatus
-from integrations.models import CallCounters, CallDailyRollup, CallHourlyRollup, CallSyncState
+from integrations.models import (
+    CallCounters,
+    CallDailyRollup,
+    CallHourlyRollup,
+    CallSyncState,
+    Campaign,
+    CampaignDailyMetric,
+    CampaignHourlyMetric,
+)
 from integrations.rollups import STATUS_COLUMNS, zone
 
 
@@ -23,13 +33,12 @@ class Interval(StrEnum):
     WEEK = "week"
 
 
-@dataclass(frozen=True)
-class CallScope:
-    """Whose calls: one account's calls of one provider account, between two local dates (inclusive)."""
+@dataclass(frozen=True, kw_only=True)
+class CallScope(ABC):
+    """Whose calls, between two local dates (inclusive) of the account's time zone. A subclass says
+    whose, by the rollup rows it reads: `daily_rollups` (per source and day) and `hourly_rollups`."""
 
     account: Account
-    provider: str
-    provider_account_id: str
     start: date
     end: date
 
@@ -41,14 +50,55 @@ class CallScope:
             datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=tz).astimezone(UTC),
         )
 
-    def rollup_filter(self) -> dict[str, Any]:
-        return {
-            "account": self.account,
-            "provider": self.provider,
-            "provider_account_id": self.provider_account_id,
-            "day__gte": self.start,
-            "day__lte": self.end,
-        }
+    def day_range(self) -> dict[str, date]:
+        """The rollup filter of this scope's days."""
+        return {"day__gte": self.start, "day__lte": self.end}
+
+    @abstractmethod
+    def daily_rollups(self) -> QuerySet:
+        """Rows with `source`, `day` and the counters, of this scope's days."""
+
+    @abstractmethod
+    def hourly_rollups(self) -> QuerySet:
+        """Rows with `day`, `hour` and the counters, of this scope's days."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProviderAccountScope(CallScope):
+    """One account's calls of one provider account (e.g. a CTM account): the account's rollups."""
+
+    provider: str
+    provider_account_id: str
+
+    def _whose(self) -> dict[str, Any]:
+        return {"account": self.account, "provider": self.provider, "provider_account_id": self.provider_account_id}
+
+    def daily_rollups(self) -> QuerySet:
+        return CallDailyRollup.objects.filter(**self._whose(), **self.day_range())
+
+    def hourly_rollups(self) -> QuerySet:
+        return CallHourlyRollup.objects.filter(**self._whose(), **self.day_range())
+
+
+@dataclass(frozen=True, kw_only=True)
+class CampaignScope(CallScope):
+    """A campaign's calls from every provider, or from one (`provider`): the campaign's metrics."""
+
+    campaign: Campaign
+    provider: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.campaign.account_id != self.account.pk:
+            raise ValueError("The campaign is not the account's.")
+
+    def _whose(self) -> dict[str, Any]:
+        return {"campaign": self.campaign, **({"provider": self.provider} if self.provider else {})}
+
+    def daily_rollups(self) -> QuerySet:
+        return CampaignDailyMetric.objects.filter(**self._whose(), **self.day_range())
+
+    def hourly_rollups(self) -> QuerySet:
+        return CampaignHourlyMetric.objects.filter(**self._whose(), **self.day_range())
 
 
 ROLLUP_SUMS = {column: Sum(column) for column in CallCounters.COUNTERS}
@@ -86,7 +136,7 @@ def _summary(totals: dict[str, int | None], by_source: list[dict[str, Any]]) -> 
 
 
 def call_summary(*, scope: CallScope) -> dict[str, Any]:
-    rollups = CallDailyRollup.objects.filter(**scope.rollup_filter())
+    rollups = scope.daily_rollups()
     by_source = rollups.values("source").annotate(calls=Sum("calls"), answered=Sum(ANSWERED)).order_by()
     return _summary(rollups.aggregate(**ROLLUP_SUMS), list(by_source))
 
@@ -143,12 +193,20 @@ def _chart(scope: CallScope, interval: Interval, rows: list[dict[str, Any]]) -> 
 
 def call_chart(*, scope: CallScope, interval: Interval) -> list[dict[str, Any]]:
     if interval is Interval.HOUR:
-        rollups = CallHourlyRollup.objects.filter(**scope.rollup_filter()).values("day", "hour")
+        rollups = scope.hourly_rollups().values("day", "hour")
     else:
-        rollups = CallDailyRollup.objects.filter(**scope.rollup_filter()).values("day")
+        rollups = scope.daily_rollups().values("day")
     rows = rollups.annotate(**{c: Sum(c) for c in CHART_COLUMNS}).order_by()
     return _chart(scope, interval, list(rows))
 
 
-def call_sync_state(*, account: Account, provider_account_id: str) -> CallSyncState | None:
-    return CallSyncState.objects.filter(account=account, provider_account_id=provider_account_id).first()
+def campaign_providers(*, campaign: Campaign) -> list[str]:
+    """The providers whose calls the campaign has (any day), from its metrics."""
+    metrics = CampaignDailyMetric.objects.filter(campaign=campaign, calls__gt=0)
+    return sorted(metrics.values_list("provider", flat=True).distinct().order_by())
+
+
+def call_sync_state(*, account: Account, provider: str, provider_account_id: str) -> CallSyncState | None:
+    return CallSyncState.objects.filter(
+        account=account, provider=provider, provider_account_id=provider_account_id
+    ).first()

@@ -1,16 +1,34 @@
-"""Writing calls: idempotent upserts from any source (sync, webhooks), with rollups kept exact."""
+"""Writing calls: idempotent upserts from any source (sync, webhooks), with rollups kept exact.
 
+Every call a write creates or changes is published once on the seam (`integrations.call_changes`):
+one `CallChange` per call (what it was before the write, what it is now, where the write came from,
+whether it is news), inside the writing transaction, after the calls and their rollups are written.
+Consumers (notifications, outbound webhooks) connect to `call_changed`; nothing here names them.
+"""
+
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
+from django.db.models import Model, QuerySet
 from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
 from accounts.models import Account
+from integrations.call_changes import CallChange, Origin, call_changes_publish
 from integrations.events import CallEvent, CallEventKind, CallStatus
-from integrations.models import Call, CallDailyRollup, CallHourlyRollup, Campaign, CampaignDailyMetric
-from integrations.rollups import RAW_SUMS, ROLLUP_MODELS, CallFacts, rollups_apply, zone
+from integrations.models import (
+    Call,
+    CallDailyRollup,
+    CallHourlyRollup,
+    Campaign,
+    CampaignDailyMetric,
+    CampaignHourlyMetric,
+)
+from integrations.news import call_finished_at, is_news, news_window
+from integrations.rollups import RAW_SUMS, CallFacts, rollups_apply, zone
 
 # Fields an event may fill; an empty incoming value never erases a known one.
 MERGED_FIELDS = (
@@ -70,8 +88,16 @@ def campaign_attribute(candidates: list[Campaign], event, fallback: Campaign | N
     return fallback
 
 
-def _snapshot(call: Call) -> dict:
-    return {f: getattr(call, f) for f in (*MERGED_FIELDS, *FINAL_FIELDS, *PAYLOAD_FIELDS, "campaign_id")}
+def call_snapshot(call: Call) -> dict:
+    """The call's fields (attribute names: `campaign_id`, not `campaign`) and their values now: what a
+    `CallChange` carries as `before`, and how a write tells whether it changed the call."""
+    return {field.attname: getattr(call, field.attname) for field in Call._meta.concrete_fields}
+
+
+def call_change(*, call: Call, before: dict | None, origin: Origin, now) -> CallChange:
+    """The change of one call, news or not by the rules of `integrations.news`."""
+    news = is_news(origin=origin, finished_at=call_finished_at(call), now=now, window=news_window())
+    return CallChange(call=call, before=before, origin=origin, news=news)
 
 
 def _apply_event(call: Call, event: CallEvent, *, known: bool) -> None:
@@ -147,12 +173,18 @@ def _provisional_partners(*, account: Account, events: list[CallEvent]) -> dict[
     return found
 
 
-def calls_upsert(*, account: Account, items: list[tuple[CallEvent, Campaign | None]]) -> list[CallUpsert]:
+def calls_upsert(
+    *, account: Account, items: list[tuple[CallEvent, Campaign | None]], origin: Origin
+) -> list[CallUpsert]:
     """Insert or merge many events of one account at once, each with the campaign it falls back to,
     and return for each, in order, what happened to its call: a handful of queries for the whole
     batch. Every write (calls, rollups) goes through here. Runs inside the caller's transaction. If
     another transaction inserts one of these calls meanwhile, the IntegrityError propagates: callers
     retry (`call_upsert` does, and batch callers fall back to it one event at a time).
+
+    Publishes one `CallChange` per call created or changed (a call several events of the batch touch
+    is one change: from before the first to after the last), in the order the batch first touched
+    them; `origin` says where the events come from, and with the call decides whether it is news.
     """
     call_ids = {event.provider_call_id for event, _ in items}
     providers = {event.provider for event, _ in items}
@@ -174,6 +206,7 @@ def calls_upsert(*, account: Account, items: list[tuple[CallEvent, Campaign | No
 
     new: dict[tuple[str, str], Call] = {}
     before: dict[int, tuple[Call, CallFacts, dict]] = {}  # by stored row: a joined call has two keys
+    touched: dict[int, tuple[Call, dict | None]] = {}  # id(call): the call, its first snapshot (None: new)
     results: list[CallUpsert] = []
     for event, fallback in items:
         key = (event.provider, event.provider_call_id)
@@ -197,18 +230,20 @@ def calls_upsert(*, account: Account, items: list[tuple[CallEvent, Campaign | No
             _apply_event(call, event, known=False)
             call.campaign = attribute(event, fallback)
             new[key] = call
+            touched[id(call)] = (call, None)
             results.append(CallUpsert(call=call, created=True, changed=True))
             continue
         if call.pk is not None and call.pk not in before:
-            before[call.pk] = (call, CallFacts.of(call, timezone=account.timezone), _snapshot(call))
-        previous, snapshot = call.status, _snapshot(call)
+            before[call.pk] = (call, CallFacts.of(call, timezone=account.timezone), call_snapshot(call))
+            touched[id(call)] = (call, before[call.pk][2])
+        previous, snapshot = call.status, call_snapshot(call)
         _apply_event(call, event, known=True)
         if call.campaign_id is None:
             call.campaign = attribute(event, fallback)
-        changed = _snapshot(call) != snapshot
+        changed = call_snapshot(call) != snapshot
         results.append(CallUpsert(call=call, created=False, changed=changed, previous_status=previous))
 
-    changed = [(call, facts) for call, facts, snap in before.values() if _snapshot(call) != snap]
+    changed = [(call, facts) for call, facts, snap in before.values() if call_snapshot(call) != snap]
     created = list({id(call): call for call in new.values()}.values())  # a joined call has two keys
     if created:
         Call.objects.bulk_create(created)
@@ -222,10 +257,20 @@ def calls_upsert(*, account: Account, items: list[tuple[CallEvent, Campaign | No
         before=[facts for _, facts in changed],
         after=[CallFacts.of(c, timezone=account.timezone) for c in (*created, *(call for call, _ in changed))],
     )
+    now, changed_ids = timezone.now(), {id(call) for call, _ in changed}
+    call_changes_publish(
+        changes=[
+            call_change(call=call, before=snapshot, origin=origin, now=now)
+            for call, snapshot in touched.values()
+            if snapshot is None or id(call) in changed_ids
+        ]
+    )
     return results
 
 
-def call_upsert(*, account: Account, event: CallEvent, fallback_campaign: Campaign | None = None) -> CallUpsert:
+def call_upsert(
+    *, account: Account, event: CallEvent, origin: Origin, fallback_campaign: Campaign | None = None
+) -> CallUpsert:
     """Insert or merge one call event. Running it again with the same event changes nothing.
 
     The batch core with one item; if another transaction inserts the same call meanwhile, the insert
@@ -234,45 +279,65 @@ def call_upsert(*, account: Account, event: CallEvent, fallback_campaign: Campai
     with transaction.atomic():
         try:
             with transaction.atomic():  # savepoint: a lost insert race leaves the transaction usable
-                (result,) = calls_upsert(account=account, items=items)
+                (result,) = calls_upsert(account=account, items=items, origin=origin)
         except IntegrityError:
             # Someone else inserted it a moment ago: merge into theirs instead.
-            (result,) = calls_upsert(account=account, items=items)
+            (result,) = calls_upsert(account=account, items=items, origin=origin)
         return result
+
+
+def _daily_rows(calls: QuerySet, tz: ZoneInfo, keys: tuple[str, ...]) -> QuerySet:
+    """`calls` counted per `keys` and local day (RAW_SUMS)."""
+    local = calls.annotate(day=TruncDate("started_at", tzinfo=tz))
+    return local.values(*keys, "day").annotate(**RAW_SUMS).order_by()
+
+
+def _hourly_rows(calls: QuerySet, tz: ZoneInfo, keys: tuple[str, ...]) -> Iterator[dict]:
+    """`calls` counted per `keys`, local day and local hour (the repeated hour of a DST change is one)."""
+    local = calls.annotate(local_hour=TruncHour("started_at", tzinfo=tz))
+    for row in local.values(*keys, "local_hour").annotate(**RAW_SUMS).order_by():
+        hour = row.pop("local_hour").astimezone(tz)
+        yield {**row, "day": hour.date(), "hour": hour.hour}
+
+
+def campaign_metrics_rebuild(
+    *,
+    account: Account,
+    calls: QuerySet | None = None,
+    daily_model: type[Model] = CampaignDailyMetric,
+    hourly_model: type[Model] = CampaignHourlyMetric,
+) -> None:
+    """Recompute the metrics of the account's campaigns from its raw calls.
+
+    The models are arguments so that a migration can pass its historical ones (and `calls`, the
+    account's calls through its historical Call): migration 0011 rebuilt every campaign's metrics
+    this way when they gained a provider, a source and hours."""
+    tz = zone(account.timezone)
+    if calls is None:
+        calls = Call.objects.filter(account=account)
+    daily_model.objects.filter(campaign__account_id=account.pk).delete()
+    hourly_model.objects.filter(campaign__account_id=account.pk).delete()
+    attributed = calls.filter(campaign__isnull=False)
+    daily_model.objects.bulk_create(
+        (daily_model(**row) for row in _daily_rows(attributed, tz, ("campaign_id", "provider", "source"))),
+        batch_size=2000,
+    )
+    hourly_model.objects.bulk_create(
+        (hourly_model(**row) for row in _hourly_rows(attributed, tz, ("campaign_id", "provider"))), batch_size=2000
+    )
 
 
 @transaction.atomic
 def call_rollups_rebuild(*, account: Account) -> int:
-    """Recompute the account's rollups from its raw calls (after a time zone change, or a repair)."""
-    for model in ROLLUP_MODELS:
-        owner = {"campaign__account": account} if model is CampaignDailyMetric else {"account": account}
-        model.objects.filter(**owner).delete()
+    """Recompute the account's rollups and campaign metrics from its raw calls (after a time zone
+    change, or a repair)."""
+    CallDailyRollup.objects.filter(account=account).delete()
+    CallHourlyRollup.objects.filter(account=account).delete()
     tz = zone(account.timezone)
     calls = Call.objects.filter(account=account)
-    daily = calls.annotate(day=TruncDate("started_at", tzinfo=tz)).values(
-        "provider", "provider_account_id", "source", "day"
-    )
-    CallDailyRollup.objects.bulk_create(
-        (CallDailyRollup(account=account, **row) for row in daily.annotate(**RAW_SUMS).order_by()), batch_size=2000
-    )
-    hourly = calls.annotate(local_hour=TruncHour("started_at", tzinfo=tz)).values(
-        "provider", "provider_account_id", "local_hour"
-    )
-    CallHourlyRollup.objects.bulk_create(
-        (
-            CallHourlyRollup(
-                account=account,
-                day=row["local_hour"].astimezone(tz).date(),
-                hour=row["local_hour"].astimezone(tz).hour,
-                **{k: v for k, v in row.items() if k != "local_hour"},
-            )
-            for row in hourly.annotate(**RAW_SUMS).order_by()
-        ),
-        batch_size=2000,
-    )
-    campaign = calls.filter(campaign__isnull=False).annotate(day=TruncDate("started_at", tzinfo=tz))
-    CampaignDailyMetric.objects.bulk_create(
-        (CampaignDailyMetric(**row) for row in campaign.values("campaign_id", "day").annotate(**RAW_SUMS).order_by()),
-        batch_size=2000,
-    )
+    daily = _daily_rows(calls, tz, ("provider", "provider_account_id", "source"))
+    CallDailyRollup.objects.bulk_create((CallDailyRollup(account=account, **row) for row in daily), batch_size=2000)
+    hourly = _hourly_rows(calls, tz, ("provider", "provider_account_id"))
+    CallHourlyRollup.objects.bulk_create((CallHourlyRollup(account=account, **row) for row in hourly), batch_size=2000)
+    campaign_metrics_rebuild(account=account, calls=calls)
     return calls.count()

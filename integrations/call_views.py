@@ -1,4 +1,5 @@
-"""Calls from every provider, read from the local call store: GET /v1/calls and GET /v1/calls/<id>."""
+"""Calls from every provider, read from the local call store: GET /v1/calls and GET /v1/calls/<id>;
+what people edit by hand on a call (tags, sale value, notes): PATCH /v1/calls/<id>."""
 
 from datetime import UTC, datetime, time, timedelta
 
@@ -11,8 +12,11 @@ from rest_framework.views import APIView
 from accounts.scope import AccountScopedMixin
 from ctm_integration.api.envelope import success
 from ctm_integration.api.errors import NotFound
+from ctm_integration.api.fields import StrictCharField, StrictDecimalStringField
 from ctm_integration.api.pagination import EnvelopePagination
 from ctm_integration.api.schema import envelope
+from ctm_integration.api.serializers import ClosedSerializer
+from integrations.call_edits import MAX_NOTES_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, call_edit
 from integrations.models import Call
 from integrations.providers.registry import provider_choices
 from integrations.rollups import zone
@@ -43,6 +47,11 @@ class StoredCallSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=Call.Status.choices)
     direction = serializers.ChoiceField(choices=Call.Direction.choices)
     started_at = serializers.DateTimeField(format="%Y-%m-%dT%H:%M:%SZ", default_timezone=UTC)
+    tags = serializers.ListField(child=serializers.CharField(), help_text="Labels people gave the call")
+    sale_value = serializers.DecimalField(
+        max_digits=12, decimal_places=2, allow_null=True, help_text='What the call sold, e.g. "1250.00"; null: no sale'
+    )
+    notes = serializers.CharField(help_text="People's notes about the call")
 
     class Meta:
         model = Call
@@ -60,6 +69,9 @@ class StoredCallSerializer(serializers.ModelSerializer):
             "tracking_number",
             "caller_name",
             "source",
+            "tags",
+            "sale_value",
+            "notes",
         ]
 
 
@@ -99,6 +111,29 @@ class StoredCallDetailSerializer(StoredCallSerializer):
         ]
 
 
+class CallEditSerializer(ClosedSerializer):
+    """What people edit by hand; each field is optional, and what is not sent stays as it is."""
+
+    tags = serializers.ListField(
+        child=StrictCharField(max_length=MAX_TAG_LENGTH),
+        max_length=MAX_TAGS,
+        required=False,
+        help_text=f"Replaces the call's tags: at most {MAX_TAGS}, each at most {MAX_TAG_LENGTH} characters; "
+        "trimmed, each kept once",
+    )
+    sale_value = StrictDecimalStringField(
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        required=False,
+        help_text='What the call sold, a decimal >= 0 written as a string ("1250" or "1250.00"); null clears it',
+        error_messages={"invalid": 'Must be a decimal >= 0 written as a string, e.g. "1250.00".'},
+    )
+    notes = StrictCharField(
+        allow_blank=True, max_length=MAX_NOTES_LENGTH, required=False, help_text="Replaces the call's notes"
+    )
+
+
 def calls_for_account(*, account, query: dict):
     calls = Call.objects.filter(account=account)
     for name in ("provider", "campaign_id", "status"):
@@ -131,11 +166,26 @@ class CallsView(AccountScopedMixin, APIView):
 
 
 class CallView(AccountScopedMixin, APIView):
+    def get_call(self, call_id: int) -> Call:
+        call = Call.objects.filter(account=self.request.account, pk=call_id).first()
+        if call is None:
+            raise NotFound("No call with that id.", code="CALL_NOT_FOUND")
+        return call
+
     @extend_schema(
         responses=StoredCallDetailSerializer, summary="One call: recording, transcript, attribution, timeline"
     )
     def get(self, request: Request, call_id: int) -> Response:
-        call = Call.objects.filter(account=request.account, pk=call_id).first()
-        if call is None:
-            raise NotFound("No call with that id.", code="CALL_NOT_FOUND")
+        return success(StoredCallDetailSerializer(self.get_call(call_id)).data)
+
+    @extend_schema(
+        request=CallEditSerializer,
+        responses=StoredCallDetailSerializer,
+        summary="Edit what people edit by hand on a call: tags, sale value, notes",
+    )
+    def patch(self, request: Request, call_id: int) -> Response:
+        call = self.get_call(call_id)
+        payload = CallEditSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        call = call_edit(call=call, edited_by=request.user, **payload.validated_data)
         return success(StoredCallDetailSerializer(call).data)

@@ -2,9 +2,10 @@ from django.db import models
 from rest_framework import serializers
 
 from ctm_integration.api.fields import StrictCharField, StrictRegexField, StrictUUIDField
-from integrations.models import Campaign, Key
+from integrations.models import DEFAULT_PROVIDER, Campaign, Key
 from integrations.phone_numbers import to_e164
 from integrations.provider_fields import ProviderAccountIdField
+from integrations.providers.registry import provider_choices
 from integrations.selectors import key_for_account
 
 # What `to_e164` reads as a number: 7 to 15 digits (the first not 0), with spaces, dots, dashes,
@@ -18,6 +19,9 @@ class CampaignSerializer(serializers.ModelSerializer):
         models.CharField: StrictCharField,
     }
 
+    integration = serializers.ChoiceField(
+        choices=[], required=False, help_text=f"The provider whose calls it claims (default: {DEFAULT_PROVIDER})."
+    )
     token = StrictUUIDField(
         source="key", required=False, allow_null=True, help_text="The CTM credentials (key id) it uses."
     )
@@ -43,6 +47,10 @@ class CampaignSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["integration"].choices = provider_choices()
 
     def to_representation(self, instance: Campaign) -> dict:
         data = super().to_representation(instance)

@@ -45,7 +45,10 @@ class EndpointSerializer(serializers.Serializer):
     events = serializers.ListField(child=serializers.CharField())
     header_name = serializers.CharField(help_text="header_token: the header that carries the token")
     public_key = serializers.CharField(help_text="A static header value deliveries must carry, if set")
-    field_map = serializers.DictField(child=serializers.CharField(), help_text="custom: our field -> dotted path")
+    field_map = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="custom: our field -> dotted path; the fields mapped say whether it posts calls or form leads",
+    )
     urls = serializers.DictField(
         child=serializers.URLField(),
         required=False,

@@ -5,18 +5,25 @@ nothing; a later event about the same record (a tracker renamed, a message resen
 record's campaign, once attributed, stays. Each service runs inside the caller's transaction; if
 another transaction inserts one of these records meanwhile, the IntegrityError propagates and the
 caller retries (processing falls back to one delivery at a time, which retries once).
+
+A message or a lead stored for the first time is published on the seam (`ActivityCreated`, see
+`integrations.call_changes`), with its origin and whether it is news (`integrations.news`); a
+duplicate or an update of a known one is not.
 """
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import models
 from django.utils import timezone
 
 from accounts.models import Account
+from integrations.call_changes import ActivityCreated, Origin, activities_publish
 from integrations.call_services import attribution_candidates, campaign_attribute
 from integrations.events import LeadEvent, MessageEvent, TrackerEvent, UsageEvent
 from integrations.models import Campaign, Lead, Message, ProviderTracker, UsageRecord
+from integrations.news import is_news, news_window
 
 
 def _upsert(
@@ -26,10 +33,11 @@ def _upsert(
     id_field: str,
     rows: dict[tuple[str, str], dict[str, Any]],
     campaign_of: Callable[[tuple[str, str]], Campaign | None] | None = None,
-) -> list[models.Model]:
-    """Insert or update `rows` ({(provider, provider id): fields}) of one account, in a few queries."""
+) -> tuple[list[models.Model], list[models.Model]]:
+    """Insert or update `rows` ({(provider, provider id): fields}) of one account, in a few queries.
+    Returns the rows in order, and those that were created."""
     if not rows:
-        return []
+        return [], []
     stored = {
         (row.provider, getattr(row, id_field)): row
         for row in model.objects.select_for_update().filter(
@@ -69,13 +77,33 @@ def _upsert(
                 row.updated_at = now
             names.add("updated_at")
         model.objects.bulk_update(changed, sorted(names))
-    return [stored[key] for key in rows]
+    return [stored[key] for key in rows], new
+
+
+def _publish_created(*, kind: str, created: list, origin: Origin, happened_at: Callable[[Any], datetime]) -> None:
+    now, window = timezone.now(), news_window()
+    activities_publish(
+        created=[
+            ActivityCreated(
+                kind=kind,
+                record=record,
+                origin=origin,
+                news=is_news(origin=origin, finished_at=happened_at(record), now=now, window=window),
+            )
+            for record in created
+        ]
+    )
 
 
 def messages_upsert(
-    *, account: Account, events: Sequence[MessageEvent], fallback_campaign: Campaign | None = None
+    *,
+    account: Account,
+    events: Sequence[MessageEvent],
+    origin: Origin,
+    fallback_campaign: Campaign | None = None,
 ) -> list[Message]:
-    """Text messages, attributed like calls: by tracking number, else `fallback_campaign` (the endpoint's)."""
+    """Text messages, attributed like calls: by tracking number, else `fallback_campaign` (the endpoint's).
+    Each new one is published as an `ActivityCreated` of kind "message"."""
     rows = {
         (e.provider, e.provider_message_id): {
             "provider_account_id": e.provider_account_id,
@@ -99,13 +127,22 @@ def messages_upsert(
             candidates = attribution_candidates(account=account)
         return campaign_attribute(candidates or [], event, fallback_campaign)
 
-    return _upsert(model=Message, account=account, id_field="provider_message_id", rows=rows, campaign_of=campaign_of)
+    messages, created = _upsert(
+        model=Message, account=account, id_field="provider_message_id", rows=rows, campaign_of=campaign_of
+    )
+    _publish_created(kind="message", created=created, origin=origin, happened_at=lambda m: m.sent_at)
+    return messages
 
 
 def leads_upsert(
-    *, account: Account, events: Sequence[LeadEvent], fallback_campaign: Campaign | None = None
+    *,
+    account: Account,
+    events: Sequence[LeadEvent],
+    origin: Origin,
+    fallback_campaign: Campaign | None = None,
 ) -> list[Lead]:
-    """Form submissions, in `fallback_campaign` (the endpoint's): a lead names no tracking number."""
+    """Form submissions, in `fallback_campaign` (the endpoint's): a lead names no tracking number.
+    Each new one is published as an `ActivityCreated` of kind "lead"."""
     rows = {
         (e.provider, e.provider_lead_id): {
             "provider_account_id": e.provider_account_id,
@@ -121,9 +158,11 @@ def leads_upsert(
         }
         for e in events
     }
-    return _upsert(
+    leads, created = _upsert(
         model=Lead, account=account, id_field="provider_lead_id", rows=rows, campaign_of=lambda _: fallback_campaign
     )
+    _publish_created(kind="lead", created=created, origin=origin, happened_at=lambda lead: lead.submitted_at)
+    return leads
 
 
 def trackers_upsert(*, account: Account, events: Sequence[TrackerEvent]) -> list[ProviderTracker]:
@@ -139,7 +178,7 @@ def trackers_upsert(*, account: Account, events: Sequence[TrackerEvent]) -> list
         }
         for e in events
     }
-    return _upsert(model=ProviderTracker, account=account, id_field="provider_tracker_id", rows=rows)
+    return _upsert(model=ProviderTracker, account=account, id_field="provider_tracker_id", rows=rows)[0]
 
 
 def usage_upsert(*, account: Account, events: Sequence[UsageEvent]) -> list[UsageRecord]:
@@ -156,4 +195,4 @@ def usage_upsert(*, account: Account, events: Sequence[UsageEvent]) -> list[Usag
         }
         for e in events
     }
-    return _upsert(model=UsageRecord, account=account, id_field="provider_usage_id", rows=rows)
+    return _upsert(model=UsageRecord, account=account, id_field="provider_usage_id", rows=rows)[0]

@@ -14,9 +14,12 @@ from integrations.events import CallStatus
 from integrations.phone_numbers import E164
 from integrations.webhooks.lookup_cache import lookups_changed
 
-
-class Provider(models.TextChoices):
-    CTM = "calltrackingmetrics", "CallTrackingMetrics"
+# A provider column holds a slug from `integrations.providers.registry` (plain text: the models cannot
+# import the registry, whose providers import the models; forms and serializers offer its choices).
+# Rows that do not say are CallTrackingMetrics': it was the only provider before the columns existed,
+# and the CTM credential (`Key`) is what configs, campaigns and sync states still point at.
+DEFAULT_PROVIDER = "calltrackingmetrics"
+PROVIDER_HELP = "A provider slug from the registry"
 
 
 def validate_tracking_numbers(value) -> None:
@@ -86,9 +89,11 @@ class Key(ReceiverLookupsModel):
 
 
 class UserConfig(ReceiverLookupsModel):
-    """Which CTM account (and optional sub-account) an account reports on, through which key."""
+    """Which provider account (CTM: account and optional sub-account) an account reports on, through
+    which key. One live config per account and provider."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="ctm_configs")
+    provider = models.CharField(max_length=32, default=DEFAULT_PROVIDER, help_text=PROVIDER_HELP)
     key = models.ForeignKey(Key, on_delete=models.CASCADE, related_name="configs")
     calltracking_account_id = models.CharField(max_length=64)
     calltracking_sub_account_id = models.CharField(max_length=64, blank=True)
@@ -102,13 +107,15 @@ class UserConfig(ReceiverLookupsModel):
         verbose_name = "CTM config"
         constraints = [
             models.UniqueConstraint(
-                fields=["account"], condition=Q(deleted__isnull=True), name="userconfig_one_alive_per_account"
+                fields=["account", "provider"],
+                condition=Q(deleted__isnull=True),
+                name="userconfig_one_alive_per_account_provider",
             )
         ]
 
     def __str__(self) -> str:
         sub = f" / {self.calltracking_sub_account_id}" if self.calltracking_sub_account_id else ""
-        return f"{self.account}: CTM {self.calltracking_account_id}{sub}"
+        return f"{self.account}: {self.provider} {self.calltracking_account_id}{sub}"
 
 
 class Campaign(ReceiverLookupsModel):
@@ -120,7 +127,7 @@ class Campaign(ReceiverLookupsModel):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="campaigns")
     name = models.CharField(max_length=200)
-    integration = models.CharField(max_length=32, choices=Provider.choices, default=Provider.CTM)
+    integration = models.CharField(max_length=32, default=DEFAULT_PROVIDER, help_text=PROVIDER_HELP)
     key = models.ForeignKey(Key, null=True, blank=True, on_delete=models.SET_NULL, related_name="campaigns")
     ctm_account_id = models.CharField(max_length=64, blank=True)
     tracking_numbers = models.JSONField(
@@ -193,7 +200,7 @@ class Call(models.Model):
         UNKNOWN = "unknown"
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="calls")
-    provider = models.CharField(max_length=32, help_text="A provider slug from the registry")
+    provider = models.CharField(max_length=32, help_text=PROVIDER_HELP)
     provider_call_id = models.CharField(max_length=64)
     provider_account_id = models.CharField(max_length=64, help_text="The CTM account the call belongs to.")
     tracking_number = models.CharField(max_length=20, blank=True)
@@ -297,6 +304,8 @@ class CallDailyRollup(CallCounters):
                 fields=["account", "provider", "provider_account_id", "day", "source"], name="rollup_daily_unique"
             )
         ]
+        # The admin dashboard reads every account's last 30 days (bench/dashboard).
+        indexes = [models.Index(fields=["day"], name="rollup_daily_day")]
 
     def __str__(self) -> str:
         return f"{self.provider_account_id} {self.day} {self.source or '(no source)'}: {self.calls} calls"
@@ -325,27 +334,56 @@ class CallHourlyRollup(CallCounters):
 
 
 class CampaignDailyMetric(CallCounters):
-    """A campaign's calls per day (in its account's time zone)."""
+    """A campaign's calls per provider, source and day (in its account's time zone): its summary and
+    its daily and weekly chart, across providers, without raw scans."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="daily_metrics")
+    provider = models.CharField(max_length=32, help_text="A provider slug from the registry")
+    source = models.CharField(max_length=200, blank=True)
     day = models.DateField()
 
-    KEY = ("campaign_id", "day")
+    KEY = ("campaign_id", "provider", "source", "day")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["campaign", "day"], name="campaign_metric_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "day", "provider", "source"], name="campaign_daily_metric_unique"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.campaign_id} {self.day}: {self.calls} calls"
+        return f"{self.campaign_id} {self.provider} {self.day} {self.source or '(no source)'}: {self.calls} calls"
+
+
+class CampaignHourlyMetric(CallCounters):
+    """A campaign's calls per provider and local hour: its hourly chart without raw scans."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="hourly_metrics")
+    provider = models.CharField(max_length=32, help_text="A provider slug from the registry")
+    day = models.DateField()
+    hour = models.PositiveSmallIntegerField()
+
+    KEY = ("campaign_id", "provider", "day", "hour")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "day", "hour", "provider"], name="campaign_hourly_metric_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.provider} {self.day} {self.hour:02d}h: {self.calls} calls"
 
 
 class CallSyncState(models.Model):
-    """Where the incremental call sync of one configured CTM account stands."""
+    """Where the incremental call sync of one configured provider account stands."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="call_syncs")
+    provider = models.CharField(max_length=32, default=DEFAULT_PROVIDER, help_text=PROVIDER_HELP)
     key = models.ForeignKey(Key, on_delete=models.CASCADE, related_name="call_syncs")
     provider_account_id = models.CharField(max_length=64)
-    watermark = models.BigIntegerField(default=0, help_text="Largest CTM unix_time synced so far")
+    watermark = models.BigIntegerField(default=0, help_text="Largest provider unix time synced so far")
     last_synced_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     calls_synced = models.PositiveBigIntegerField(default=0)
@@ -355,11 +393,13 @@ class CallSyncState(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["account", "provider_account_id"], name="call_sync_unique_target")
+            models.UniqueConstraint(
+                fields=["account", "provider", "provider_account_id"], name="call_sync_unique_provider_target"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"Call sync of CTM {self.provider_account_id} for {self.account}"
+        return f"Call sync of {self.provider} {self.provider_account_id} for {self.account}"
 
 
 class WebhookEndpoint(ReceiverLookupsModel):
@@ -378,7 +418,7 @@ class WebhookEndpoint(ReceiverLookupsModel):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="webhook_endpoints")
-    provider = models.CharField(max_length=32, help_text="A provider slug from the registry")
+    provider = models.CharField(max_length=32, help_text=PROVIDER_HELP)
     name = models.CharField(max_length=200, blank=True)
     key = models.ForeignKey(Key, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_endpoints")
     campaign = models.ForeignKey(
@@ -424,7 +464,7 @@ class SigningSecret(ReceiverLookupsModel):
     """The secret a provider account signs deliveries with, when it is not the API key's secret
     (CTM sub-accounts may sign with their own). Two may be live while it rotates."""
 
-    provider = models.CharField(max_length=32, choices=Provider.choices, default=Provider.CTM)
+    provider = models.CharField(max_length=32, default=DEFAULT_PROVIDER, help_text=PROVIDER_HELP)
     provider_account_id = models.CharField(max_length=64)
     secret = EncryptedCharField(max_length=512)
     previous_secret = EncryptedCharField(max_length=512, blank=True, help_text="Still accepted during a rotation")
@@ -437,7 +477,7 @@ class SigningSecret(ReceiverLookupsModel):
         ]
 
     def __str__(self) -> str:
-        return f"Signing secret for {self.get_provider_display()} account {self.provider_account_id}"
+        return f"Signing secret for {self.provider} account {self.provider_account_id}"
 
 
 class WebhookDelivery(models.Model):
@@ -452,7 +492,7 @@ class WebhookDelivery(models.Model):
         DUPLICATE = "duplicate", "Duplicate of an earlier delivery"
         FAILED = "failed", "Failed"
 
-    provider = models.CharField(max_length=32, help_text="A provider slug from the registry")
+    provider = models.CharField(max_length=32, help_text=PROVIDER_HELP)
     # No database-level constraints on these two: every delivery of an endpoint would otherwise take
     # a KEY SHARE lock on the same endpoint and account rows, and concurrent inserts then queue on
     # PostgreSQL's multixact bookkeeping. Django still applies on_delete.
@@ -506,7 +546,7 @@ class WebhookDelivery(models.Model):
 class ProviderRecord(models.Model):
     """What every stored provider record has: whose it is at which provider, and the provider's object."""
 
-    provider = models.CharField(max_length=32, help_text="A provider slug from the registry")
+    provider = models.CharField(max_length=32, help_text=PROVIDER_HELP)
     provider_account_id = models.CharField(max_length=64, blank=True)
     raw = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

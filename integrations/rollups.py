@@ -15,7 +15,13 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Count, F, Q, Sum
 
 from integrations.events import CallStatus
-from integrations.models import CallCounters, CallDailyRollup, CallHourlyRollup, CampaignDailyMetric
+from integrations.models import (
+    CallCounters,
+    CallDailyRollup,
+    CallHourlyRollup,
+    CampaignDailyMetric,
+    CampaignHourlyMetric,
+)
 
 # A rollup counts every status in its own column but `unknown` (what is left of `calls`).
 STATUS_COLUMNS = frozenset(status.value for status in CallStatus if status is not CallStatus.UNKNOWN)
@@ -27,7 +33,6 @@ RAW_SUMS = {
     "duration": Sum("duration"),
     "talk_time": Sum("talk_time"),
 }
-ROLLUP_MODELS: tuple[type[CallCounters], ...] = (CallDailyRollup, CallHourlyRollup, CampaignDailyMetric)
 
 
 @lru_cache(maxsize=512)
@@ -86,7 +91,10 @@ class CallFacts:
             (CallHourlyRollup, (self.account_id, self.provider, self.provider_account_id, day, local.hour)),
         ]
         if self.campaign_id:
-            buckets.append((CampaignDailyMetric, (self.campaign_id, day)))
+            buckets += [
+                (CampaignDailyMetric, (self.campaign_id, self.provider, self.source, day)),
+                (CampaignHourlyMetric, (self.campaign_id, self.provider, day, local.hour)),
+            ]
         return buckets
 
 

@@ -5,7 +5,7 @@ import uuid
 from django.db.models import QuerySet
 
 from accounts.models import Account
-from integrations.models import Campaign, Key, Provider, UserConfig, WebhookEndpoint
+from integrations.models import Campaign, Key, WebhookEndpoint
 
 
 def keys_for_account(*, account: Account) -> QuerySet[Key]:
@@ -21,21 +21,8 @@ def key_for_account(*, account: Account, key_id: uuid.UUID | str) -> Key:
     return keys_for_account(account=account).get(pk=key_uuid)
 
 
-def config_for_account(*, account: Account) -> UserConfig | None:
-    return UserConfig.objects.alive().filter(account=account).select_related("key").first()
-
-
 def campaigns_for_account(*, account: Account) -> QuerySet[Campaign]:
     return Campaign.objects.filter(account=account).select_related("key")
-
-
-def active_ctm_campaigns(*, account: Account) -> QuerySet[Campaign]:
-    """Active CTM campaigns that use one of the account's live credentials."""
-    return campaigns_for_account(account=account).filter(
-        integration=Provider.CTM,
-        status=Campaign.Status.ACTIVE,
-        key__in=keys_for_account(account=account),
-    )
 
 
 def webhook_endpoints_for_account(*, account: Account) -> QuerySet[WebhookEndpoint]:

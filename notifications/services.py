@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser
 
 from accounts.models import Account
 from accounts.selectors import account_owners
+from integrations.call_changes import CallChange
 from integrations.events import UNANSWERED_STATUSES
 from notifications.dispatch import notification_deliveries_enqueue
 from notifications.models import (
@@ -66,8 +67,12 @@ def notification_record(
     return notifications
 
 
-def call_event_notify(*, call, previous_status: str | None, audience: Audience | None = None) -> list[Notification]:
-    """`call_received` when a call first appears; `call_missed` when it ends unanswered."""
+def call_change_notify(*, change: CallChange, audience: Audience | None = None) -> list[Notification]:
+    """`call_received` when a call first appears; `call_missed` when it ends unanswered. Only for news:
+    history (a backfill, an old replay) notifies nobody."""
+    if not change.news:
+        return []
+    call = change.call
     context = {
         "call_id": call.provider_call_id,
         "caller_number": call.caller_number,
@@ -78,11 +83,11 @@ def call_event_notify(*, call, previous_status: str | None, audience: Audience |
     }
     audience = audience or Audience()
     notifications = []
-    if previous_status is None:
+    if change.created:
         notifications += notification_record(
             event=Event.CALL_RECEIVED, account=call.account, context=context, audience=audience
         )
-    if call.status in UNANSWERED_STATUSES and previous_status not in UNANSWERED_STATUSES:
+    if call.status in UNANSWERED_STATUSES and change.previous("status") not in UNANSWERED_STATUSES:
         notifications += notification_record(
             event=Event.CALL_MISSED, account=call.account, context=context, audience=audience
         )

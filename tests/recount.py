@@ -1,4 +1,5 @@
-"""Summary and chart recounted from the raw call rows in plain Python, from the README's definitions.
+"""Summary and chart recounted from the raw call rows in plain Python, from the README's definitions:
+of a CTM account (the account's calls of it), or of a campaign (its calls, of any provider or one).
 
 Nothing here comes from `integrations.call_selectors` or `integrations.rollups`: a recount that
 shared their sums or their formatting would agree with any mistake in them.
@@ -18,18 +19,35 @@ from integrations.models import Call
 STATUSES = ("answered", "missed", "canceled", "failed", "in_progress")
 
 
-def calls_in(account, provider_account_id: str, start: date, end: date) -> list[dict]:
-    """The account's CTM calls whose local day is within [start, end], each with its local start."""
-    tz = ZoneInfo(account.timezone)
-    rows = Call.objects.filter(
-        account=account, provider="calltrackingmetrics", provider_account_id=provider_account_id
-    ).values("started_at", "status", "source", "duration", "talk_time", "is_first_time_caller")
-    calls = [{**row, "local": row["started_at"].astimezone(tz)} for row in rows]
+def local_calls(rows, timezone: str, start: date, end: date) -> list[dict]:
+    """The calls among `rows` whose local day is within [start, end], each with its local start."""
+    tz = ZoneInfo(timezone)
+    fields = ("started_at", "status", "source", "duration", "talk_time", "is_first_time_caller")
+    calls = [{**row, "local": row["started_at"].astimezone(tz)} for row in rows.values(*fields)]
     return [c for c in calls if start <= c["local"].date() <= end]
 
 
+def calls_in(account, provider_account_id: str, start: date, end: date) -> list[dict]:
+    """The account's CTM calls of one CTM account whose local day is within [start, end]."""
+    rows = Call.objects.filter(account=account, provider="calltrackingmetrics", provider_account_id=provider_account_id)
+    return local_calls(rows, account.timezone, start, end)
+
+
+def campaign_calls_in(campaign, start: date, end: date, provider: str | None = None) -> list[dict]:
+    """The campaign's calls (of every provider, or of `provider`) whose local day is within [start, end]."""
+    rows = Call.objects.filter(campaign=campaign, **({"provider": provider} if provider else {}))
+    return local_calls(rows, campaign.account.timezone, start, end)
+
+
 def summary_recount(account, provider_account_id: str, start: date, end: date) -> dict:
-    calls = calls_in(account, provider_account_id, start, end)
+    return summary_of(calls_in(account, provider_account_id, start, end))
+
+
+def campaign_summary_recount(campaign, start: date, end: date, provider: str | None = None) -> dict:
+    return summary_of(campaign_calls_in(campaign, start, end, provider))
+
+
+def summary_of(calls: list[dict]) -> dict:
     statuses = Counter(c["status"] for c in calls)
     total, answered = len(calls), statuses["answered"]
     duration = sum(c["duration"] for c in calls)
@@ -60,7 +78,17 @@ def summary_recount(account, provider_account_id: str, start: date, end: date) -
 
 
 def chart_recount(account, provider_account_id: str, start: date, end: date, interval: str) -> list[dict]:
-    tz = ZoneInfo(account.timezone)
+    calls = calls_in(account, provider_account_id, start, end)
+    return chart_of(calls, account.timezone, start, end, interval)
+
+
+def campaign_chart_recount(campaign, start: date, end: date, interval: str, provider: str | None = None) -> list[dict]:
+    calls = campaign_calls_in(campaign, start, end, provider)
+    return chart_of(calls, campaign.account.timezone, start, end, interval)
+
+
+def chart_of(calls: list[dict], timezone: str, start: date, end: date, interval: str) -> list[dict]:
+    tz = ZoneInfo(timezone)
     if interval == "hour":
         # Every real local hour of the range: 23 on the day clocks go forward; the repeated hour of
         # the day they go back is one bucket (its first occurrence).
@@ -85,7 +113,7 @@ def chart_recount(account, provider_account_id: str, start: date, end: date, int
             return (day - timedelta(days=day.weekday()) if interval == "week" else day), 0
 
     rows = {key: {"total": 0, "answered": 0, "missed": 0, "duration": 0} for key in axis}
-    for call in calls_in(account, provider_account_id, start, end):
+    for call in calls:
         row = rows[bucket(call["local"])]
         row["total"] += 1
         row["answered"] += call["status"] == "answered"

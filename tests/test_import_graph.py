@@ -10,7 +10,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("accounts", "ctm_integration", "integrations", "notifications", "outbound")
+PACKAGES = ("accounts", "ctm_integration", "dashboard", "integrations", "notifications", "outbound")
 
 # Circles someone is removing right now. Each entry is one circle: the exact set of modules that
 # import one another. Empty this list as they go; the second test fails on an entry that is gone.

@@ -75,8 +75,8 @@ https = {"HTTP_X_FORWARDED_PROTO": "https"}
 css = "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css"
 answers = {
     "api_over_http": client.get("/v1/campaigns"),
-    "health_over_http": client.get("/health"),
-    "healthz_over_http": client.get("/healthz"),
+    "healthz_over_http": client.get("/healthz", HTTP_HOST="10.0.0.7:8000"),
+    "readyz_over_http": client.get("/readyz", HTTP_HOST="10.0.0.7:8000"),
     "static_over_https": client.get(css, **https),
     "schema_over_https": client.get("/api/schema/", **https),
 }
@@ -89,7 +89,7 @@ print(json.dumps({
 """
 
 
-def test_production_redirects_to_https_with_hsts_except_health_and_serves_the_docs_assets(tmp_path):
+def test_production_redirects_to_https_with_hsts_except_health_probes_and_serves_the_docs_assets(tmp_path):
     env = {**PRODUCTION, "STATIC_ROOT": str(tmp_path / "static"), "ALLOWED_HOSTS": "testserver"}
     collected = run_with(env, "manage.py", "collectstatic", "--noinput")
     assert collected.returncode == 0, collected.stderr
@@ -99,8 +99,9 @@ def test_production_redirects_to_https_with_hsts_except_health_and_serves_the_do
 
     assert answers["api_over_http"]["status"] == 301
     assert answers["api_over_http"]["location"] == "https://testserver/v1/campaigns"
-    for probe in ("health_over_http", "healthz_over_http"):  # load balancers probe over plain HTTP
-        assert answers[probe]["status"] == 404, answers[probe]  # not redirected (no such endpoint yet)
+    # Load balancers probe over plain HTTP, naming the machine's address rather than an allowed host.
+    assert answers["healthz_over_http"]["status"] == 200, answers["healthz_over_http"]
+    assert answers["readyz_over_http"]["status"] == 503, answers["readyz_over_http"]  # the database is unreachable
     assert answers["static_over_https"]["status"] == 200  # served by WhiteNoise from the collected files
     assert answers["static_over_https"]["type"].startswith("text/css")
     assert answers["static_over_https"]["hsts"] == "max-age=31536000; includeSubDomains; preload"

@@ -48,7 +48,8 @@ def ms(values: list[float]) -> str:
 def seed_campaigns(count: int) -> list[str]:
     """`count` CTM campaigns over 1,000 accounts, one number each (kept between runs)."""
     from accounts.models import Account
-    from integrations.models import Campaign, Provider, TrackedNumber
+    from integrations.models import Campaign, TrackedNumber
+    from integrations.providers.ctm.normalize import SLUG
 
     existing = Campaign.objects.filter(name__startswith="bench-lookup-").count()
     if existing < count:
@@ -58,7 +59,7 @@ def seed_campaigns(count: int) -> list[str]:
                 Campaign(
                     account=accounts[i % 1000],
                     name=f"bench-lookup-{existing + i}",
-                    integration=Provider.CTM,
+                    integration=SLUG,
                     ctm_account_id=str(30000 + i % 1000),
                     tracking_numbers=[f"+1202{existing + i:07d}"],
                 )
@@ -74,11 +75,12 @@ def seed_campaigns(count: int) -> list[str]:
 
 def old_scan(number: str):
     """What main did before: every non-disabled CTM campaign loaded and scanned in Python."""
-    from integrations.models import Campaign, Provider
+    from integrations.models import Campaign
+    from integrations.providers.ctm.normalize import SLUG
 
     campaigns = (
         Campaign.objects.select_related("key", "account")
-        .filter(integration=Provider.CTM)
+        .filter(integration=SLUG)
         .exclude(status=Campaign.Status.DISABLED)
     )
     return next((c for c in campaigns.order_by("created_at") if number in c.tracking_numbers), None)

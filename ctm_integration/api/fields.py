@@ -8,6 +8,7 @@ what is refused with a 400.
 """
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from django.core.validators import RegexValidator
@@ -78,3 +79,20 @@ class StrictBooleanField(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("invalid", input=data)
         return data
+
+
+class StrictDecimalStringField(StrictRegexField):
+    """A decimal >= 0 written as a JSON string, the way the API writes decimals: "1250", "1250.5" or
+    "1250.50", at most `max_digits` digits of which `decimal_places` after the point (no sign, no
+    exponent, ASCII digits only, so that the schema's pattern says exactly what is taken). Gives a
+    `Decimal`."""
+
+    def __init__(self, *, max_digits: int, decimal_places: int, **kwargs: Any) -> None:
+        whole = max_digits - decimal_places
+        super().__init__(rf"^[0-9]{{1,{whole}}}(\.[0-9]{{1,{decimal_places}}})?$", **kwargs)
+
+    def run_validation(self, data: Any = empty) -> Any:
+        if isinstance(data, str) and data.endswith("\n"):
+            self.fail("invalid")  # Python's `$` also matches before a final newline; the schema's does not
+        value = super().run_validation(data)
+        return Decimal(value) if isinstance(value, str) else value

@@ -30,6 +30,9 @@ class Provider:
     # and a realistic delivery per event (paths from the project root).
     sign: Callable[[bytes, str], dict[str, str]] | None = None
     samples: dict[str, str] = field(default_factory=dict)
+    # Django admin actions it adds to the Account admin page (`(modeladmin, request, queryset)` functions
+    # decorated with `@admin.action`), e.g. disconnecting it from the selected accounts.
+    account_admin_actions: tuple[Callable[..., Any], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {"slug": self.slug, "name": self.name, "events": list(self.events), "auth": list(self.auth)}

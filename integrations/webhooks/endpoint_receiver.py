@@ -14,7 +14,7 @@ import uuid
 from django.http import HttpRequest
 
 from integrations.models import WebhookEndpoint
-from integrations.untrusted import UntrustedJson, json_parse
+from integrations.untrusted import UntrustedJson, json_parse, storable_text
 from integrations.webhooks.base import Verdict, WebhookReceiverView
 from integrations.webhooks.lookup_cache import cached
 
@@ -39,8 +39,9 @@ class EndpointReceiverView(WebhookReceiverView):
         """A rejection (401) if the delivery does not carry the endpoint's credential, else None."""
         raise NotImplementedError
 
-    def event_of(self, request: HttpRequest, payload: object) -> str:
-        """The event the delivery is about, as the provider names it ("" when the payload says)."""
+    def event_of(self, request: HttpRequest, payload: object, endpoint: WebhookEndpoint) -> str:
+        """The event the delivery is about, as the provider names it ("" when the payload says), or as
+        the endpoint says (a custom source's field map describes a call or a form lead)."""
         return request.GET.get("event", "")[:32]
 
     def dedupe_key(self, request: HttpRequest, body: bytes, endpoint: WebhookEndpoint, event: str) -> str:
@@ -63,7 +64,7 @@ class EndpointReceiverView(WebhookReceiverView):
             payload = json_parse(body)
         except UntrustedJson as exc:
             return Verdict.reject(400, "INVALID_JSON", str(exc), **matched)
-        event = self.event_of(request, payload)
+        event = storable_text(self.event_of(request, payload, endpoint))  # a NUL would make storing it an outage
         try:
             self.normalize(body, event_hint=event, endpoint=endpoint)
         except ValueError as exc:

@@ -45,6 +45,13 @@ def _field_map(clean, value) -> dict:
         raise ValidationError({"field_map": exc.messages}) from None
 
 
+def _events_of(spec, field_map: dict) -> list[str]:
+    """The events an endpoint receives: the provider's, or those its field map describes (a custom
+    source's map describes a call or a form lead)."""
+    events_of = spec.features.get("field_map_events")
+    return list(events_of(field_map)) if events_of is not None else list(spec.events)
+
+
 def webhook_endpoint_create(
     *,
     account: Account,
@@ -69,8 +76,10 @@ def webhook_endpoint_create(
     if auth not in spec.auth:
         raise ValidationError({"auth": f"{spec.name} deliveries authenticate with one of: {', '.join(spec.auth)}."})
     clean_field_map = spec.features.get("field_map")
+    events = list(spec.events)
     if clean_field_map is not None:
         field_map = _field_map(clean_field_map, field_map)
+        events = _events_of(spec, field_map)
     elif field_map:
         raise ValidationError({"field_map": f"{spec.name} deliveries have a fixed shape: no field map."})
     if campaign is not None and campaign.account_id != account.pk:
@@ -83,7 +92,7 @@ def webhook_endpoint_create(
         campaign=campaign,
         name=name,
         auth=auth,
-        events=list(spec.events),
+        events=events,
         public_key=public_key,
         field_map=field_map or {},
         require_signature=auth in SECRET_SCHEMES,
@@ -141,10 +150,12 @@ def webhook_endpoint_update(
         if not signing_secret:
             revealed["signing_secret"] = new_secret
     if field_map is not None:
-        clean_field_map = provider_for(endpoint.provider).features.get("field_map")
+        spec = provider_for(endpoint.provider)
+        clean_field_map = spec.features.get("field_map")
         if clean_field_map is None:
             raise ValidationError({"field_map": "This provider's deliveries have a fixed shape: no field map."})
         endpoint.field_map = _field_map(clean_field_map, field_map)
+        endpoint.events = _events_of(spec, endpoint.field_map)
     endpoint.save()
     return EndpointWithSecrets(endpoint=endpoint, revealed=revealed)
 

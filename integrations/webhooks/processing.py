@@ -3,7 +3,10 @@
 The drain task calls `webhook_deliveries_process`, which claims waiting deliveries a batch at a time;
 `webhook_delivery_process` claims one delivery (what a batch falls back to). Both hand what they
 claimed to one core, `_process_batch`: dedupe, the provider's normalizer (from the registry), the
-call store, notifications, statuses."""
+stores, statuses. The stores publish what changed on the seam (`integrations.call_changes`), where
+notifications and outbound webhooks pick it up in this same transaction. A delivery received longer
+than `CALL_NEWS_WINDOW_SECONDS` ago (a replay, a long outage) is stored as history: origin
+`BACKFILL`, no news (`integrations.news`)."""
 
 import hashlib
 import logging
@@ -18,6 +21,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, connecti
 from django.db.models import F, Q
 from django.utils import timezone
 
+from integrations.call_changes import Origin
 from integrations.call_services import calls_upsert
 from integrations.event_stores import leads_upsert, messages_upsert, trackers_upsert, usage_upsert
 from integrations.events import (
@@ -30,10 +34,10 @@ from integrations.events import (
     UsageEvent,
 )
 from integrations.models import WebhookDelivery
+from integrations.news import delivery_origin, news_window
 from integrations.providers.registry import provider_for
 from integrations.webhooks.drain import webhook_drain_request
 from integrations.webhooks.health import webhook_failing_check
-from notifications.services import Audience, call_event_notify
 
 logger = logging.getLogger(__name__)
 
@@ -71,24 +75,25 @@ def _delivery_events(delivery: WebhookDelivery) -> list[NormalizedEvent]:
     return provider.delivery_events(bytes(delivery.body), event_hint=delivery.event, endpoint=delivery.endpoint)
 
 
-def _store_messages(*, account, events, fallback) -> None:
-    messages_upsert(account=account, events=events, fallback_campaign=fallback)
+def _store_messages(*, account, events, fallback, origin) -> None:
+    messages_upsert(account=account, events=events, fallback_campaign=fallback, origin=origin)
 
 
-def _store_leads(*, account, events, fallback) -> None:
-    leads_upsert(account=account, events=events, fallback_campaign=fallback)
+def _store_leads(*, account, events, fallback, origin) -> None:
+    leads_upsert(account=account, events=events, fallback_campaign=fallback, origin=origin)
 
 
-def _store_trackers(*, account, events, fallback) -> None:
+def _store_trackers(*, account, events, fallback, origin) -> None:
     trackers_upsert(account=account, events=events)
 
 
-def _store_usage(*, account, events, fallback) -> None:
+def _store_usage(*, account, events, fallback, origin) -> None:
     usage_upsert(account=account, events=events)
 
 
-# Event type -> its store (called with the account, its events and the endpoint's campaign). Calls are
-# not in it: they take the call store's own path below (rollups, notifications, links to deliveries).
+# Event type -> its store (called with the account, its events, the endpoint's campaign and the
+# deliveries' origin). Calls are not in it: they take the call store's own path below (rollups,
+# links to deliveries).
 STORES = {
     MessageEvent: _store_messages,
     LeadEvent: _store_leads,
@@ -111,7 +116,7 @@ def _split_events(
 
 def webhook_delivery_process(*, delivery_id: int) -> ProcessOutcome:
     """One delivery on its own (the batch's fallback, and explicit processing): calls, rollups and
-    notifications, exactly once.
+    what reacts to them (notifications, outbound webhooks), exactly once.
 
     The row lock is the processing claim: a second caller waits for it and then finds the row
     processed. If the worker dies mid-way, its transaction rolls back (the lock with it) and the row
@@ -220,8 +225,10 @@ def _process_batch(deliveries: list[WebhookDelivery]) -> dict[int, str]:
     )
     outcome: dict[int, str] = {}
     failures: dict[int, tuple[Exception, str]] = {}
-    work: dict[object, list[tuple[WebhookDelivery, CallEvent]]] = defaultdict(list)
+    # By (account, origin): fresh deliveries are news, old ones (a replay) history.
+    work: dict[tuple[object, Origin], list[tuple[WebhookDelivery, CallEvent]]] = defaultdict(list)
     stored: dict[tuple, list[tuple[WebhookDelivery, NormalizedEvent]]] = defaultdict(list)
+    now, window = timezone.now(), news_window()
     for delivery in deliveries:
         if delivery.dedupe_key and delivery.dedupe_key in seen:
             outcome[delivery.pk] = WebhookDelivery.Status.DUPLICATE
@@ -233,26 +240,25 @@ def _process_batch(deliveries: list[WebhookDelivery]) -> dict[int, str]:
         except Exception as exc:
             failures[delivery.pk] = (exc, traceback.format_exc())
             continue
+        origin = delivery_origin(received_at=delivery.received_at, now=now, window=window)
         if events:  # a delivery of ignored events only changes no call
-            work[delivery.account_id].extend((delivery, event) for event in events)
+            work[(delivery.account_id, origin)].extend((delivery, event) for event in events)
         for event in others:
-            stored[(type(event), delivery.account_id, delivery.endpoint_id)].append((delivery, event))
+            stored[(type(event), delivery.account_id, delivery.endpoint_id, origin)].append((delivery, event))
         outcome[delivery.pk] = WebhookDelivery.Status.PROCESSED
 
     links = []
-    audience = Audience()
-    for items in work.values():
+    for (_, origin), items in work.items():
         account = items[0][0].account
         fallbacks = [(event, d.endpoint.campaign if d.endpoint else None) for d, event in items]
-        for (delivery, _), result in zip(items, calls_upsert(account=account, items=fallbacks), strict=True):
+        results = calls_upsert(account=account, items=fallbacks, origin=origin)
+        for (delivery, _), result in zip(items, results, strict=True):
             links.append(WebhookDelivery.calls.through(webhookdelivery_id=delivery.pk, call_id=result.call.pk))
-            if result.changed:
-                call_event_notify(call=result.call, previous_status=result.previous_status, audience=audience)
     WebhookDelivery.calls.through.objects.bulk_create(links, ignore_conflicts=True)
-    for (kind, _, _), items in stored.items():
+    for (kind, _, _, origin), items in stored.items():
         delivery = items[0][0]
         fallback = delivery.endpoint.campaign if delivery.endpoint else None
-        STORES[kind](account=delivery.account, events=[event for _, event in items], fallback=fallback)
+        STORES[kind](account=delivery.account, events=[event for _, event in items], fallback=fallback, origin=origin)
 
     now = timezone.now()
     for status in (WebhookDelivery.Status.PROCESSED, WebhookDelivery.Status.DUPLICATE):

@@ -6,7 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.services import account_update
-from integrations.call_selectors import CallScope, call_summary
+from integrations.call_changes import Origin
+from integrations.call_selectors import ProviderAccountScope, call_summary
 from integrations.call_services import call_upsert
 from integrations.events import CallEvent, CallEventKind, CallStatus
 from integrations.models import CallDailyRollup, CallHourlyRollup
@@ -21,6 +22,7 @@ STARTED = datetime(2026, 3, 8, 3, 0, tzinfo=UTC)
 def store_a_call(account) -> None:
     call_upsert(
         account=account,
+        origin=Origin.DELIVERY,
         event=CallEvent(
             provider="calltrackingmetrics",
             provider_call_id="1",
@@ -41,7 +43,7 @@ def test_a_new_time_zone_moves_calls_to_their_new_local_days(account):
 
     assert CallDailyRollup.objects.get().day == date(2026, 3, 7)
     assert (CallHourlyRollup.objects.get().day, CallHourlyRollup.objects.get().hour) == (date(2026, 3, 7), 19)
-    window = CallScope(
+    window = ProviderAccountScope(
         account=account,
         provider="calltrackingmetrics",
         provider_account_id="25001",

@@ -7,6 +7,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Account
+from integrations.call_changes import Origin
+from integrations.call_services import call_upsert
+from integrations.events import CallEvent, CallEventKind, CallStatus
 from integrations.models import Call, Campaign
 from integrations.webhooks.endpoints import webhook_endpoint_create
 from notifications.models import Device, Notification
@@ -69,6 +72,18 @@ def world(api, account, sandbox_token, settings) -> World:
         started_at=timezone.now(),
         status="answered",
     )
+    # A call of the campaign through the call store (its metrics too): its reports have figures.
+    reported = CallEvent(
+        provider="calltracker",
+        provider_call_id="contract-2",
+        provider_account_id="",
+        kind=CallEventKind.COMPLETED,
+        started_at=timezone.now(),
+        status=CallStatus.ANSWERED,
+        source="Google Ads",
+        duration=60,
+    )
+    call_upsert(origin=Origin.DELIVERY, account=account, event=reported, fallback_campaign=campaign)
     outbound = outbound_webhook_create(
         account=account, name="CRM", url="http://127.0.0.1:9/hook?id={{id}}", trigger="end"
     ).webhook

@@ -52,6 +52,8 @@ RULES_BETWEEN_FIELDS = {
     "GET /v1/e/calltrackingmetrics/{token_id}/accounts/{ctm_account_id}/calls/chart": "hourly: at most 31 days",
     "POST /v1/webhook-endpoints": "auth, signing_secret and field_map depend on the provider",
     "GET /v1/calls": "end_date >= start_date",
+    "GET /v1/campaigns/{id}/summary": "at most 366 days",
+    "GET /v1/campaigns/{id}/chart": "hourly: at most 31 days",
     "PATCH /v1/webhook-endpoints/{endpoint_id}": "signing_secret and field_map only where the provider uses them",
     "POST /v1/outbound-webhooks": "GET for pixels only, a template for mustache, keywords for keyword, auth by type",
     "PATCH /v1/outbound-webhooks/{outbound_webhook_id}": "the same rules, on the webhook as changed",

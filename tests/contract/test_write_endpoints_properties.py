@@ -19,7 +19,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from integrations.models import Campaign, Key, UserConfig, WebhookEndpoint
+from integrations.models import Call, Campaign, Key, UserConfig, WebhookEndpoint
 from integrations.providers.ctm.sandbox.data import DEMO_LOGIN, DEMO_PASSWORD
 from notifications.models import Device, NotificationPreference
 from tests.contract.conftest import World
@@ -63,6 +63,11 @@ WRITES: dict[str, tuple[str, str, Callable[[World], dict[str, Any]]]] = {
         "patch",
         "/v1/notifications/preferences",
         lambda w: {"call_missed": {"email": True, "push": True}, "project_added": {"in_app": False}},
+    ),
+    "call edit": (
+        "patch",
+        "/v1/calls/{call_id}",
+        lambda w: {"tags": ["vip", "booked"], "sale_value": "1250.00", "notes": "Booked a cleaning"},
     ),
 }
 
@@ -129,6 +134,7 @@ def stored(world: World) -> dict[str, list]:
         "webhooks": list(WebhookEndpoint.objects.filter(account=account).order_by("pk").values()),
         "devices": list(Device.objects.order_by("pk").values()),
         "preferences": list(NotificationPreference.objects.order_by("pk").values()),
+        "calls": list(Call.objects.filter(account=account).order_by("pk").values()),
     }
 
 
@@ -177,7 +183,7 @@ def request_schema(openapi: dict, method: str, path: str) -> dict:
 @pytest.mark.parametrize("endpoint", sorted(WRITES))
 def test_a_write_endpoint_answers_any_json_with_an_envelope_and_stores_nothing_invalid(endpoint, world, api, openapi):
     method, template, valid_body = WRITES[endpoint]
-    path = template.format(campaign_id=world.campaign_id, token_id=world.token_id)
+    path = template.format(campaign_id=world.campaign_id, token_id=world.token_id, call_id=world.call_id)
     contract = request_schema(openapi, method, template)  # `#/components/...` resolve inside it
     base = valid_body(world)
 

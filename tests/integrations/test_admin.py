@@ -2,6 +2,7 @@
 
 import pytest
 import responses
+from django.contrib.auth.models import Permission
 
 from accounts.models import Account
 from integrations.models import Campaign, Key
@@ -67,24 +68,55 @@ def test_disconnect_globally_from_the_admin_uses_the_same_rules(admin_client, ap
     connect_ctm(api, ctm)
     campaign = Campaign.objects.create(account=account, name="Live", key=Key.objects.get())
 
-    admin_client.post(
-        "/admin/accounts/account/", {"action": "disconnect_ctm_globally", "_selected_action": [account.pk]}
-    )
+    action = {"action": "disconnect_ctm_globally", "_selected_action": [account.pk]}
+
+    confirmation = admin_client.post("/admin/accounts/account/", action)
+
+    # First the page that lists what will be disabled; nothing has changed yet.
+    assert confirmation.status_code == 200
+    assert [c.name for c in confirmation.context["previews"][0].campaigns] == ["Live"]
+    assert confirmation.context["previews"][0].credentials == 1
+    assert "Yes, disconnect" in confirmation.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.ACTIVE and Key.objects.get().deleted is None
+
+    admin_client.post("/admin/accounts/account/", {**action, "confirmed": "yes"})
 
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.DISABLED
     assert Key.objects.get().deleted is not None
 
 
+def test_staff_who_may_only_view_accounts_are_not_offered_the_disconnect(client, account, django_user_model):
+    viewer = django_user_model.objects.create_user(username="viewer", password="pw", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_account"))
+    client.force_login(viewer)
+    campaign = Campaign.objects.create(account=account, name="Live")
+
+    page = client.get("/admin/accounts/account/").content.decode()
+    refused = client.post(
+        "/admin/accounts/account/",
+        {"action": "disconnect_ctm_globally", "_selected_action": [account.pk], "confirmed": "yes"},
+        follow=True,
+    )
+
+    assert 'value="disconnect_ctm_globally"' not in page
+    assert refused.status_code == 200  # the list again, the action unknown to them
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.ACTIVE
+
+
 def test_changing_an_accounts_timezone_rebuilds_its_rollups(admin_client, account):
     from datetime import UTC, date, datetime
 
+    from integrations.call_changes import Origin
     from integrations.call_services import call_upsert
     from integrations.events import CallEvent, CallEventKind, CallStatus
     from integrations.models import CallDailyRollup
 
     call_upsert(
         account=account,
+        origin=Origin.DELIVERY,
         event=CallEvent(
             provider="calltrackingmetrics",
             provider_call_id="1",
@@ -130,3 +162,46 @@ def test_calls_and_sync_states_are_listed_for_staff(admin_client, api, ctm, acco
 
     assert "CALL-4242" in admin_client.get("/admin/integrations/call/").content.decode()
     assert "CtmRateLimited: slow down" in admin_client.get("/admin/integrations/callsyncstate/").content.decode()
+
+
+def test_the_account_page_offers_what_each_provider_adds(admin_client, account):
+    page = admin_client.get("/admin/accounts/account/").content.decode()
+
+    assert 'value="disconnect_ctm_globally"' in page  # declared by CTM's folder, through the registry
+
+
+def test_ctm_s_admin_pages_render_from_its_folder(admin_client, api, ctm, account):
+    from integrations.models import CallSyncState, UserConfig
+    from integrations.providers.ctm.credentials import config_save
+
+    connect_ctm(api, ctm)
+    key = Key.objects.get()
+    config = config_save(account=account, key=key, calltracking_account_id="25001")
+    CallSyncState.objects.create(account=account, key=key, provider_account_id="25001")
+
+    for path in ("key", "userconfig", "callsyncstate"):
+        assert admin_client.get(f"/admin/integrations/{path}/").status_code == 200, path
+    page = admin_client.get(f"/admin/integrations/key/{key.pk}/change/").content.decode()
+    assert key.secret not in page and key.access_key not in page and "(set)" in page
+    assert admin_client.get(f"/admin/integrations/userconfig/{config.pk}/change/").status_code == 200
+    assert UserConfig.objects.get().provider == "calltrackingmetrics"
+
+
+def test_signing_secrets_and_campaigns_take_a_provider_of_the_registry(admin_client, account):
+    from integrations.models import SigningSecret
+
+    refused = admin_client.post(
+        "/admin/integrations/signingsecret/add/",
+        {"provider": "nobody", "provider_account_id": "25001", "secret": "s3cret-signing-value"},
+    )
+    assert refused.status_code == 200 and not SigningSecret.objects.exists()
+
+    added = admin_client.post(
+        "/admin/integrations/signingsecret/add/",
+        {"provider": "callrail", "provider_account_id": "25001", "secret": "s3cret-signing-value"},
+    )
+    assert added.status_code == 302
+    assert SigningSecret.objects.get().provider == "callrail"
+
+    form = admin_client.get("/admin/integrations/campaign/add/").content.decode()
+    assert 'value="marketingedge"' in form and 'value="calltrackingmetrics"' in form

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.db import connection, transaction
 
-from integrations.call_selectors import CallScope, Interval, call_chart, call_summary
+from integrations.call_changes import Origin
+from integrations.call_selectors import Interval, ProviderAccountScope, call_chart, call_summary
 from integrations.call_services import call_rollups_rebuild, call_upsert
 from integrations.events import CallDirection, CallEvent, CallEventKind, CallStatus
 from integrations.models import Call, CallCounters, CallDailyRollup, Campaign, CampaignDailyMetric
@@ -37,11 +38,13 @@ def event(call_id="1001", kind=CallEventKind.COMPLETED, status=CallStatus.ANSWER
     return CallEvent(**{**defaults, **fields})
 
 
-def scope(account, start=date(2026, 1, 1), end=date(2026, 12, 31)) -> CallScope:
-    return CallScope(account=account, provider="calltrackingmetrics", provider_account_id="25001", start=start, end=end)
+def scope(account, start=date(2026, 1, 1), end=date(2026, 12, 31)) -> ProviderAccountScope:
+    return ProviderAccountScope(
+        account=account, provider="calltrackingmetrics", provider_account_id="25001", start=start, end=end
+    )
 
 
-def recount(window: CallScope, interval: Interval | None = None):
+def recount(window: ProviderAccountScope, interval: Interval | None = None):
     """The independent recount (tests/recount.py) of what `window` covers."""
     args = (window.account, window.provider_account_id, window.start, window.end)
     return chart_recount(*args, interval.value) if interval else summary_recount(*args)
@@ -56,8 +59,8 @@ def test_call_statuses_are_defined_once_in_events():
 
 
 def test_the_same_event_twice_is_one_call_counted_once(account):
-    first = call_upsert(account=account, event=event())
-    again = call_upsert(account=account, event=event())
+    first = call_upsert(account=account, origin=Origin.DELIVERY, event=event())
+    again = call_upsert(account=account, origin=Origin.DELIVERY, event=event())
 
     assert (first.created, again.created, again.changed) == (True, False, False)
     assert Call.objects.count() == 1
@@ -90,12 +93,20 @@ def test_a_concurrent_insert_of_the_same_call_merges_instead_of_failing(account)
 
     def first() -> None:
         with transaction.atomic():
-            results.append(call_upsert(account=account, event=event(status=CallStatus.IN_PROGRESS, duration=0)))
+            results.append(
+                call_upsert(
+                    account=account, origin=Origin.DELIVERY, event=event(status=CallStatus.IN_PROGRESS, duration=0)
+                )
+            )
             inserted.set()
             commit.wait(timeout=30)
 
     def second() -> None:
-        results.append(call_upsert(account=account, event=event(recording_url="https://ctm.example/audio/1")))
+        results.append(
+            call_upsert(
+                account=account, origin=Origin.DELIVERY, event=event(recording_url="https://ctm.example/audio/1")
+            )
+        )
 
     holder = in_thread(first)
     assert inserted.wait(timeout=30) and not errors
@@ -125,12 +136,12 @@ def test_a_concurrent_insert_of_the_same_call_merges_instead_of_failing(account)
 
 
 def test_a_late_start_never_regresses_a_completed_call(account):
-    call_upsert(account=account, event=event(recording_url="https://ctm.example/audio/1"))
+    call_upsert(account=account, origin=Origin.DELIVERY, event=event(recording_url="https://ctm.example/audio/1"))
     late_start = event(
         kind=CallEventKind.RECEIVED, status=CallStatus.IN_PROGRESS, duration=0, talk_time=0, recording_url="", source=""
     )
 
-    result = call_upsert(account=account, event=late_start)
+    result = call_upsert(account=account, origin=Origin.DELIVERY, event=late_start)
 
     call = result.call
     assert (call.status, call.duration, call.recording_url, call.source) == (
@@ -144,10 +155,16 @@ def test_a_late_start_never_regresses_a_completed_call(account):
 
 
 def test_start_then_end_moves_the_call_from_in_progress_to_its_final_state(account):
-    call_upsert(account=account, event=event(kind=CallEventKind.RECEIVED, status=CallStatus.IN_PROGRESS, duration=0))
+    call_upsert(
+        account=account,
+        origin=Origin.DELIVERY,
+        event=event(kind=CallEventKind.RECEIVED, status=CallStatus.IN_PROGRESS, duration=0),
+    )
     assert call_summary(scope=scope(account))["by_status"]["in_progress"] == 1
 
-    call_upsert(account=account, event=event(status=CallStatus.MISSED, duration=25, talk_time=0))
+    call_upsert(
+        account=account, origin=Origin.DELIVERY, event=event(status=CallStatus.MISSED, duration=25, talk_time=0)
+    )
 
     summary = call_summary(scope=scope(account))
     assert summary["total"] == 1
@@ -163,9 +180,12 @@ def test_calls_are_attributed_to_the_campaign_tracking_their_number(account):
     Campaign.objects.create(account=account, name="Disabled", tracking_numbers=["+15559876543"], status="disabled")
     fallback = Campaign.objects.create(account=account, name="Endpoint's campaign")
 
-    tracked = call_upsert(account=account, event=event(), fallback_campaign=fallback).call
+    tracked = call_upsert(account=account, origin=Origin.DELIVERY, event=event(), fallback_campaign=fallback).call
     untracked = call_upsert(
-        account=account, event=event("1002", tracking_number="+15551111111"), fallback_campaign=fallback
+        account=account,
+        origin=Origin.DELIVERY,
+        event=event("1002", tracking_number="+15551111111"),
+        fallback_campaign=fallback,
     ).call
 
     assert tracked.campaign == wanted
@@ -177,7 +197,7 @@ def test_days_are_the_accounts_local_days(account):
     account.timezone = "America/Los_Angeles"
     account.save()
     # 03:00 UTC on the 8th is still the 7th in Los Angeles.
-    call_upsert(account=account, event=event(started_at=datetime(2026, 3, 8, 3, 0, tzinfo=UTC)))
+    call_upsert(account=account, origin=Origin.DELIVERY, event=event(started_at=datetime(2026, 3, 8, 3, 0, tzinfo=UTC)))
     assert CallDailyRollup.objects.get().day == date(2026, 3, 7)
 
 
@@ -202,6 +222,7 @@ def test_rollups_equal_a_recount_from_raw_calls_on_randomized_data(make_account,
         status = rng.choice(STATUSES)
         call_upsert(
             account=account,
+            origin=Origin.DELIVERY,
             event=event(
                 call_id,
                 kind=rng.choice(list(CallEventKind)),
@@ -241,7 +262,9 @@ def test_rollups_equal_a_recount_from_raw_calls_on_randomized_data(make_account,
 def test_the_chart_is_zero_filled_and_dst_days_have_their_real_hours(account):
     account.timezone = "America/New_York"
     account.save()
-    call_upsert(account=account, event=event(started_at=datetime(2026, 3, 8, 15, 0, tzinfo=UTC)))
+    call_upsert(
+        account=account, origin=Origin.DELIVERY, event=event(started_at=datetime(2026, 3, 8, 15, 0, tzinfo=UTC))
+    )
 
     window = scope(account, date(2026, 3, 7), date(2026, 3, 9))
     days = call_chart(scope=window, interval=Interval.DAY)
@@ -276,10 +299,12 @@ def test_the_batch_upsert_gives_what_one_by_one_upserts_give(make_account, seed)
         )
         for _ in range(150)
     ]
-    expected = [call_upsert(account=one_by_one, event=e) for e in events]
+    expected = [call_upsert(account=one_by_one, origin=Origin.DELIVERY, event=e) for e in events]
     got = []
     for start in range(0, len(events), 40):
-        got += calls_upsert(account=batched, items=[(e, None) for e in events[start : start + 40]])
+        got += calls_upsert(
+            account=batched, origin=Origin.DELIVERY, items=[(e, None) for e in events[start : start + 40]]
+        )
 
     assert [(r.created, r.changed, r.previous_status) for r in got] == [
         (r.created, r.changed, r.previous_status) for r in expected

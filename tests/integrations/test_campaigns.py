@@ -100,3 +100,15 @@ def test_invalid_values_are_refused_and_nothing_is_stored(api, fields, field):
     assert response.status_code == 400 and response.json()["code"] == "VALIDATION_ERROR"
     assert field in response.json()["errors"]
     assert not Campaign.objects.exists()
+
+
+def test_a_campaign_claims_the_calls_of_any_provider_of_the_registry(api):
+    created = create(api, name="CallRail spring", integration="callrail")
+    assert created.status_code == 201 and created.json()["data"]["integration"] == "callrail"
+    create(api, name="CTM spring")
+
+    listed = api.get("/v1/campaigns?integration=callrail").json()["data"]
+    assert [c["name"] for c in listed] == ["CallRail spring"]
+    refused = create(api, name="Nobody's", integration="nobody")
+    assert refused.status_code == 400 and set(refused.json()["errors"]) == {"integration"}
+    assert api.get("/v1/campaigns?integration=nobody").status_code == 400

@@ -1,5 +1,7 @@
 """CtmClient at the HTTP boundary: answers, typed errors, retries and Retry-After."""
 
+import socket
+
 import pytest
 import requests
 import responses
@@ -81,6 +83,18 @@ def test_connection_errors_are_retried_then_typed(client):
     with pytest.raises(CtmConnectionError):
         client.get_account(account_id="1")
     assert len(responses.calls) == 3
+
+
+def test_a_ctm_that_cannot_be_reached_is_named_by_the_base_url_tried():
+    """A real refused connection (nothing listens on the port): the error says where we looked."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again when the block ends: nothing listens there
+    client = CtmClient(
+        credentials=CREDS, base_url=f"http://127.0.0.1:{port}/api/v1", max_retries=0, sleep=lambda _: None
+    )
+    with pytest.raises(CtmConnectionError, match=rf"at http://127\.0\.0\.1:{port}/api/v1 \(GET /accounts/1\.json\)"):
+        client.get_account(account_id="1")
 
 
 @responses.activate

@@ -3,7 +3,7 @@
 import pytest
 
 from integrations.models import Campaign, Key, UserConfig
-from integrations.services import config_save
+from integrations.providers.ctm.credentials import config_save
 from notifications.models import Notification
 from tests.conftest import connect_ctm
 

@@ -1,5 +1,9 @@
 """The incremental call sync into the local store, and summary/chart served from it."""
 
+import contextlib
+import logging
+import re
+import sys
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
@@ -8,8 +12,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from integrations.models import Call, CallDailyRollup, CallSyncState, Key
+from integrations.providers.ctm.credentials import config_save
 from integrations.providers.ctm.sync import call_sync_targets_refresh, ctm_calls_sync
-from integrations.services import config_save
 from tests.recount import chart_recount, summary_recount
 
 pytestmark = pytest.mark.django_db
@@ -179,8 +183,27 @@ def test_ctm_sync_command_backfills_with_a_progress_bar(configured, account):
     call_command("ctm_sync", "--account", "25001", "--since", since, stdout=out)
 
     text = out.getvalue()
-    assert "[##############################] 5/5 days" in text and "Done:" in text
+    assert "5/5" in text and "Done:" in text
     assert Call.objects.filter(account=account).count() > 0
+
+
+def test_ctm_sync_log_lines_are_never_glued_to_the_progress_bar(configured, account):
+    """In a terminal the bar and the log share the screen: every log record gets a line of its own."""
+    screen = StringIO()  # what a terminal shows: stdout and stderr interleaved
+    since = (timezone.now().date() - timedelta(days=3)).isoformat()
+    with contextlib.redirect_stderr(screen):
+        console = logging.StreamHandler(sys.stderr)
+        console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logging.getLogger().addHandler(console)
+        try:
+            call_command("ctm_sync", "--account", "25001", "--since", since, stdout=screen)
+        finally:
+            logging.getLogger().removeHandler(console)
+
+    pieces = re.split(r"[\r\n]", screen.getvalue())
+    requests_logged = [piece for piece in pieces if "ctm GET" in piece]
+    assert requests_logged, "the CTM client logs its requests at INFO"
+    assert all(re.match(r"\d{4}-\d\d-\d\d ", piece) for piece in requests_logged), requests_logged[:3]
 
 
 def test_ctm_sync_command_refuses_an_unconfigured_account(db):

@@ -3,8 +3,8 @@
 import pytest
 
 from integrations.models import Call, CallSyncState, Key
+from integrations.providers.ctm.credentials import config_save
 from integrations.providers.ctm.tasks import ctm_calls_sync_all
-from integrations.services import config_save
 from tests.conftest import wait_for
 
 pytestmark = pytest.mark.celery_worker

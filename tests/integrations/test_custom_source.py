@@ -1,18 +1,19 @@
 """A mapped custom source: endpoints created through the API, deliveries signed with Standard Webhooks
-(or a header token), read through the endpoint's field map into the same call store as CTM's."""
+(or a header token), read through the endpoint's field map into the same call store as CTM's, or (a
+map of a form's fields) into the leads listed at GET /v1/leads."""
 
 import base64
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 from standardwebhooks import Webhook
 
-from integrations.models import Call, WebhookDelivery, WebhookEndpoint
+from integrations.models import Call, Lead, WebhookDelivery, WebhookEndpoint
 from integrations.webhooks.processing import webhook_deliveries_process
-from tests.conftest import api_client_for, owner_of
+from tests.conftest import api_client_for, load_fixture, owner_of
 
 pytestmark = pytest.mark.django_db
 
@@ -93,56 +94,14 @@ def test_ctm_is_pointed_to_its_registration_route(api):
     assert "/v1/e/calltrackingmetrics/<tokenId>/webhook" in response.json()["message"]
 
 
-def test_a_signed_delivery_becomes_a_call_in_the_same_store_as_ctms(api, client, campaign, account):
-    data = create_endpoint(api, campaign_id=str(campaign.pk)).json()["data"]
-    body = json.dumps(CALL).encode()
-
-    response = post(client, path_of(data["url"]), body, **signed(data["signing_secret"], body))
-
-    assert response.status_code == 200, response.json()
-    assert set(webhook_deliveries_process().values()) == {"processed"}
-    call = Call.objects.get()
-    assert (call.provider, call.account, call.campaign) == ("custom", account, campaign)
-    assert (call.caller_number, call.tracking_number) == ("+15551234567", "+15559876543")
-    assert (call.started_at, call.duration, call.status) == (
-        datetime(2026, 11, 20, 15, 4, 5, tzinfo=UTC),
-        125,
-        "answered",
-    )
-
-
-def test_a_retry_of_the_same_message_is_a_duplicate_and_a_new_message_about_it_is_not_counted_twice(
-    api, client, account
-):
+def test_a_signature_outside_its_5_minute_window_is_401(api, client):
     data = create_endpoint(api).json()["data"]
     body = json.dumps(CALL).encode()
-    url = path_of(data["url"])
-    for message_id in ("msg_1", "msg_1", "msg_2"):
-        assert post(client, url, body, **signed(data["signing_secret"], body, message_id=message_id)).status_code == 200
+    stale = signed(data["signing_secret"], body, at=timezone.now() - timedelta(minutes=10))
 
-    outcome = webhook_deliveries_process()
+    response = post(client, path_of(data["url"]), body, **stale)
 
-    assert sorted(outcome.values()) == ["duplicate", "processed", "processed"]
-    assert Call.objects.count() == 1  # no id mapped: the call's caller, number and start identify it
-
-
-@pytest.mark.parametrize(
-    ("change", "code"),
-    [
-        ({"secret": "whsec_" + base64.b64encode(b"x" * 32).decode()}, "INVALID_SIGNATURE"),
-        ({"at": timezone.now() - timedelta(minutes=10)}, "INVALID_SIGNATURE"),  # outside the 5-minute window
-        ({"headers": {}}, "SIGNATURE_REQUIRED"),
-    ],
-    ids=["another-secret", "stale", "unsigned"],
-)
-def test_deliveries_without_the_endpoints_signature_are_401(api, client, change, code):
-    data = create_endpoint(api).json()["data"]
-    body = json.dumps(CALL).encode()
-    headers = change.get("headers", signed(change.get("secret", data["signing_secret"]), body, at=change.get("at")))
-
-    response = post(client, path_of(data["url"]), body, **headers)
-
-    assert (response.status_code, response.json()["code"]) == (401, code)
+    assert (response.status_code, response.json()["code"]) == (401, "INVALID_SIGNATURE")
     assert WebhookDelivery.objects.get().valid is False
 
 
@@ -229,3 +188,121 @@ def test_receivers_need_no_csrf_token_as_providers_have_none(api):
     strict = Client(enforce_csrf_checks=True)  # as a real server checks; the default test client does not
 
     assert post(strict, path_of(data["url"]), body, **signed(data["signing_secret"], body)).status_code == 200
+
+
+# --- a custom source that posts form leads ------------------------------------------------------------
+
+LEAD_MAP = {
+    "submitted_at": "submitted",
+    "name": "contact.full_name",
+    "email": "contact.email",
+    "phone_number": "contact.phone",
+    "form_name": "form.title",
+    "fields": "answers",
+    "message": "comment",
+    "utm_source": "tracking.utm_source",
+    "landing_page": "tracking.landing_page",
+}
+FORM = load_fixture("custom", "lead__sample")  # no `id` mapped: its content identifies it
+
+
+def test_a_lead_endpoint_is_created_and_says_it_receives_leads(api):
+    response = create_endpoint(api, field_map=LEAD_MAP)
+
+    assert response.status_code == 201, response.json()
+    data = response.json()["data"]
+    assert (data["field_map"], data["events"]) == (LEAD_MAP, ["lead"])
+    assert create_endpoint(api).json()["data"]["events"] == ["call"]
+    custom = next(p for p in api.get("/v1/providers").json()["data"] if p["slug"] == "custom")
+    assert custom["events"] == ["call", "lead"]
+
+
+@pytest.mark.parametrize(
+    ("field_map", "message"),
+    [
+        ({**LEAD_MAP, "caller_number": "contact.phone"}, "A field map describes a call or a form lead, not both"),
+        ({"id": "submission_id", "source": "channel"}, "Say what the source posts: a call maps started_at and"),
+        ({"submitted_at": "submitted", "name": "contact.full_name"}, "A form lead needs email or phone_number"),
+        ({}, "a form lead maps submitted_at and email or phone_number"),
+    ],
+    ids=["both", "neither", "no-contact", "empty"],
+)
+def test_a_map_that_is_neither_clearly_a_call_nor_a_lead_is_400_with_what_to_map(api, field_map, message):
+    response = create_endpoint(api, field_map=field_map)
+
+    assert (response.status_code, response.json()["code"]) == (400, "VALIDATION_ERROR")
+    assert response.json()["message"].startswith("field_map: ") and message in response.json()["message"]
+    assert message in " ".join(response.json()["errors"]["field_map"])
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_signed_form_submission_becomes_a_lead_listed_at_v1_leads(api, client, campaign, account):
+    data = create_endpoint(api, field_map=LEAD_MAP, campaign_id=str(campaign.pk)).json()["data"]
+    body = json.dumps(FORM).encode()
+
+    response = post(client, path_of(data["url"]), body, **signed(data["signing_secret"], body))
+
+    assert response.status_code == 200, response.json()
+    assert WebhookDelivery.objects.get().event == "lead"
+    assert set(webhook_deliveries_process().values()) == {"processed"}
+    assert not Call.objects.exists()
+    [lead] = api.get("/v1/leads").json()["data"]
+    assert lead["provider"] == "custom" and lead["provider_lead_id"].startswith("h:")
+    assert lead["campaign_id"] == str(campaign.pk) and lead["submitted_at"] == "2026-11-20T15:10:42Z"
+    assert (lead["name"], lead["email"], lead["phone_number"]) == (
+        "Grace Hopper",
+        "grace.hopper@example.com",
+        "+15551234567",
+    )
+    assert lead["form_name"] == "Book an appointment"
+    assert lead["fields"] == {**FORM["answers"], "message": "Mornings work best for me."}
+    assert lead["attribution"] == {"utm_source": "google", "landing_page": "https://acme-dental.example/book"}
+    assert api.get("/v1/leads?provider=custom").json()["data"] == [lead]
+
+
+def test_the_same_submission_posted_again_is_one_lead(api, client):
+    data = create_endpoint(api, field_map=LEAD_MAP).json()["data"]
+    body = json.dumps(FORM).encode()
+    url = path_of(data["url"])
+    for message_id in ("msg_1", "msg_1", "msg_2"):  # a retry, then the app sending it again as a new message
+        assert post(client, url, body, **signed(data["signing_secret"], body, message_id=message_id)).status_code == 200
+    another = json.dumps({**FORM, "submitted": "2026-11-20T16:00:00Z"}).encode()
+    assert post(client, url, another, **signed(data["signing_secret"], another, message_id="msg_3")).status_code == 200
+
+    outcome = webhook_deliveries_process()
+
+    assert sorted(outcome.values()) == ["duplicate", "processed", "processed", "processed"]
+    assert Lead.objects.count() == 2
+    assert len(api.get("/v1/leads").json()["data"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"contact": {"full_name": "Grace Hopper"}}, "no email address or phone number"),
+        ({"submitted": "soon"}, "The submission time must be ISO 8601 or epoch seconds."),
+        ({"answers": "Tuesday, cleaning"}, "must be a JSON object"),
+    ],
+)
+def test_a_submission_the_map_cannot_read_is_stored_and_400_before_it_is_acknowledged(api, client, change, message):
+    data = create_endpoint(api, field_map=LEAD_MAP).json()["data"]
+    body = json.dumps({**FORM, **change}).encode()
+
+    response = post(client, path_of(data["url"]), body, **signed(data["signing_secret"], body))
+
+    assert (response.status_code, response.json()["code"]) == (400, "INVALID_PAYLOAD")
+    assert message in response.json()["message"]
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.valid, delivery.error_code) == (False, "INVALID_PAYLOAD")
+    assert not Lead.objects.exists()
+
+
+def test_changing_a_map_from_calls_to_leads_changes_what_the_endpoint_receives(api, client):
+    data = create_endpoint(api).json()["data"]
+    changed = api.patch(f"/v1/webhook-endpoints/{data['id']}", {"field_map": LEAD_MAP}, format="json")
+    body = json.dumps(FORM).encode()
+
+    assert changed.status_code == 200 and changed.json()["data"]["events"] == ["lead"]
+    assert post(client, path_of(data["url"]), body, **signed(data["signing_secret"], body)).status_code == 200
+    webhook_deliveries_process()
+    assert Lead.objects.count() == 1 and not Call.objects.exists()

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from integrations.call_changes import Origin
 from integrations.event_stores import leads_upsert, messages_upsert, trackers_upsert, usage_upsert
 from integrations.events import LeadEvent, MessageDirection, MessageEvent, TrackerEvent, UsageEvent
 from integrations.models import Campaign, Lead, Message, ProviderTracker, UsageRecord
@@ -33,14 +34,14 @@ USAGE = UsageEvent(provider="p", provider_usage_id="u1:minutes", provider_accoun
 
 def test_running_each_upsert_twice_changes_nothing(account, campaign):
     for _ in range(2):
-        messages_upsert(account=account, events=[MESSAGE])
-        leads_upsert(account=account, events=[LEAD], fallback_campaign=campaign)
+        messages_upsert(account=account, origin=Origin.DELIVERY, events=[MESSAGE])
+        leads_upsert(account=account, origin=Origin.DELIVERY, events=[LEAD], fallback_campaign=campaign)
         trackers_upsert(account=account, events=[TRACKER])
         usage_upsert(account=account, events=[USAGE])
 
     stamps = {m: list(m.objects.values_list("pk", "updated_at")) for m in (Message, Lead, ProviderTracker)}
-    messages_upsert(account=account, events=[MESSAGE])
-    leads_upsert(account=account, events=[LEAD], fallback_campaign=campaign)
+    messages_upsert(account=account, origin=Origin.DELIVERY, events=[MESSAGE])
+    leads_upsert(account=account, origin=Origin.DELIVERY, events=[LEAD], fallback_campaign=campaign)
     trackers_upsert(account=account, events=[TRACKER])
     assert {m: list(m.objects.values_list("pk", "updated_at")) for m in stamps} == stamps
     assert [m.objects.count() for m in (Message, Lead, ProviderTracker, UsageRecord)] == [1, 1, 1, 1]
@@ -60,9 +61,10 @@ def test_a_message_is_attributed_by_tracking_number_before_the_fallback(account,
     campaign.save()
     other = Campaign.objects.create(account=account, name="Fallback")
 
-    messages_upsert(account=account, events=[MESSAGE], fallback_campaign=other)
+    messages_upsert(account=account, origin=Origin.DELIVERY, events=[MESSAGE], fallback_campaign=other)
     messages_upsert(
         account=account,
+        origin=Origin.DELIVERY,
         events=[replace(MESSAGE, provider_message_id="m2", tracking_number="")],
         fallback_campaign=other,
     )
@@ -72,8 +74,8 @@ def test_a_message_is_attributed_by_tracking_number_before_the_fallback(account,
 
 def test_records_are_per_account(account, make_account):
     other = make_account()
-    messages_upsert(account=account, events=[MESSAGE])
-    messages_upsert(account=other, events=[MESSAGE])
+    messages_upsert(account=account, origin=Origin.DELIVERY, events=[MESSAGE])
+    messages_upsert(account=other, origin=Origin.DELIVERY, events=[MESSAGE])
 
     assert Message.objects.count() == 2
 

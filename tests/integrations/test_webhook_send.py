@@ -23,11 +23,17 @@ def test_samples_of_every_provider_are_accepted_by_their_receivers(gunicorn_serv
             "duration": "call.length_seconds",
         },
     )
+    custom_leads = webhook_endpoint_create(
+        account=account,
+        provider="custom",
+        field_map={"submitted_at": "submitted", "email": "contact.email", "form_name": "form.title"},
+    )
     calltracker = webhook_endpoint_create(account=account, provider="calltracker")
     callrail = webhook_endpoint_create(account=account, provider="callrail")
     sends = [
         ("marketingedge", "CallDetails.CallProcessed", marketingedge, []),
         ("custom", "call", custom, []),
+        ("custom", "lead", custom_leads, []),
         ("calltracker", "call.received", calltracker, ["--token", calltracker.revealed.get("credential", "")]),
         ("callrail", "post_call", callrail, []),
         ("calltrackingmetrics", "call.completed", None, ["--login", ":".join(WEBHOOK_LOGIN)]),
@@ -45,8 +51,10 @@ def test_samples_of_every_provider_are_accepted_by_their_receivers(gunicorn_serv
         "calltracker",
         "calltrackingmetrics",
         "custom",
+        "custom",
         "marketingedge",
     ]
+    assert sorted(WebhookDelivery.objects.filter(provider="custom").values_list("event", flat=True)) == ["call", "lead"]
 
 
 def test_a_wrong_secret_is_reported(gunicorn_server, account):

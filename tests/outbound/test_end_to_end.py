@@ -1,8 +1,6 @@
 """From a provider's webhook delivery to the agency's receiver: CTM posts a call's end to us, we store
-it, and the outbound webhook forwards it, signed.
-
-Expected to pass once the seam publishes every call change from the webhook processing (the `seam`
-branch); until it is merged, processing publishes nothing and this is an expected failure."""
+it, and the outbound webhook forwards it, signed; and a person's edit through the API fires its own
+triggers. Both go through the seam (`integrations.call_changes`), as every path that writes calls does."""
 
 import pytest
 from standardwebhooks.webhooks import Webhook
@@ -18,7 +16,6 @@ END = load_fixture("ctm", "webhook__end")
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(reason="needs the seam: webhook processing publishing its call changes (branch `seam`)")
 @pytest.mark.usefixtures("private_targets")
 def test_a_ctm_delivery_is_forwarded_to_the_agencys_receiver(client, endpoint, account, receiver):
     created = outbound_webhook_create(
@@ -48,7 +45,6 @@ def test_a_ctm_delivery_is_forwarded_to_the_agencys_receiver(client, endpoint, a
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(reason="needs the seam: PATCH /v1/calls/<id> publishing a manual change (branch `seam`)")
 @pytest.mark.usefixtures("private_targets")
 def test_a_sale_typed_in_by_a_person_fires_sale_and_manual_update(api, account, receiver):
     from tests.outbound.conftest import make_call

@@ -50,7 +50,7 @@ class CallTrackerWebhookView(EndpointReceiverView):
             return Verdict.reject(401, "INVALID_TOKEN", "The token does not match this endpoint's.")
         return None
 
-    def event_of(self, request: HttpRequest, payload: object) -> str:
+    def event_of(self, request: HttpRequest, payload: object, endpoint: WebhookEndpoint) -> str:
         kind = payload.get("type") if isinstance(payload, dict) else None
         return kind[:EVENT_MAX_LENGTH] if isinstance(kind, str) else ""
 

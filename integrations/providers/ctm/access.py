@@ -5,8 +5,8 @@ from contextlib import contextmanager
 
 from integrations.models import Key
 from integrations.providers.ctm.client import CtmClient, CtmCredentials
+from integrations.providers.ctm.credentials import key_invalidate_account
 from integrations.providers.ctm.errors import CtmKeyInvalidated, CtmUnauthorized
-from integrations.services import key_invalidate_account
 
 
 def client_for_key(*, key: Key) -> CtmClient:

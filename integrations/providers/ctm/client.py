@@ -270,9 +270,9 @@ class CtmClient:
                     auth=None if authenticated else False,
                 )
             except requests.Timeout:
-                failure: CtmError = CtmTimeout(f"CTM did not answer {method} {path} in time.")
+                failure: CtmError = CtmTimeout(f"CTM at {self.base_url} did not answer {method} {path} in time.")
             except requests.ConnectionError:
-                failure = CtmConnectionError(f"CTM could not be reached for {method} {path}.")
+                failure = CtmConnectionError(f"CTM could not be reached at {self.base_url} ({method} {path}).")
             else:
                 logger.info(
                     "ctm %s %s -> %s in %.0f ms",

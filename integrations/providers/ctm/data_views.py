@@ -8,26 +8,20 @@ from rest_framework.response import Response
 
 from ctm_integration.api.envelope import success
 from ctm_integration.api.schema import api_errors, envelope
-from integrations.call_selectors import CallScope, call_chart, call_summary, call_sync_state
+from integrations.call_selectors import ProviderAccountScope, call_chart, call_summary, call_sync_state
 from integrations.events import CallEventKind
-from integrations.models import Provider
 from integrations.providers.ctm.access import ctm_session
 from integrations.providers.ctm.base_views import CTM_KEY_ERRORS, KEY_NOT_FOUND, CtmView, ctm_pagination
-from integrations.providers.ctm.normalize import CTM_DIAL_STATUSES, UnusableCallPayload, call_event
-from integrations.providers.ctm.query_serializers import (
-    CallListQuerySerializer,
-    ChartQuerySerializer,
-    DateRangeSerializer,
-    PageSerializer,
-)
+from integrations.providers.ctm.normalize import CTM_DIAL_STATUSES, SLUG, UnusableCallPayload, call_event
+from integrations.providers.ctm.query_serializers import CallListQuerySerializer, PageSerializer
 from integrations.providers.ctm.response_serializers import (
     CallSerializer,
     CallsMetaSerializer,
-    CallSummarySerializer,
-    ChartBucketSerializer,
     ChartMetaSerializer,
     CtmAccountSerializer,
 )
+from integrations.report_query_serializers import ChartQuerySerializer, DateRangeSerializer
+from integrations.report_response_serializers import CallSummarySerializer, ChartBucketSerializer
 
 
 def call_representation(payload: dict[str, Any]) -> dict[str, Any] | None:
@@ -105,18 +99,20 @@ class CtmCallsView(CtmView):
 class LocalCallsView(CtmView):
     """Summary and chart: only the local store is read, so CTM being slow or down does not matter."""
 
-    def scope(self, key_id: str, ctm_account_id: str, query: dict) -> CallScope:
+    def scope(self, key_id: str, ctm_account_id: str, query: dict) -> ProviderAccountScope:
         self.get_key(key_id)  # the tokenId must still be this account's
-        return CallScope(
+        return ProviderAccountScope(
             account=self.request.account,
-            provider=Provider.CTM.value,
+            provider=SLUG,
             provider_account_id=ctm_account_id,
             start=query["start_date"],
             end=query["end_date"],
         )
 
-    def meta(self, scope: CallScope) -> dict[str, Any]:
-        state = call_sync_state(account=scope.account, provider_account_id=scope.provider_account_id)
+    def meta(self, scope: ProviderAccountScope) -> dict[str, Any]:
+        state = call_sync_state(
+            account=scope.account, provider=scope.provider, provider_account_id=scope.provider_account_id
+        )
         return {
             "start_date": scope.start.isoformat(),
             "end_date": scope.end.isoformat(),

@@ -3,11 +3,20 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from integrations.events import CallDirection, CallEvent, CallEventKind, CallStatus
-from integrations.models import Call, Provider
+from integrations.events import (
+    CallDirection,
+    CallEvent,
+    CallEventKind,
+    CallStatus,
+    IgnoredEvent,
+    NormalizedEvent,
+)
+from integrations.models import Call
 from integrations.phone_numbers import to_e164
 from integrations.plausible import UnusablePayload, call_seconds, call_start, provider_id
 from integrations.untrusted import json_parse, storable_json, storable_text
+
+SLUG = "calltrackingmetrics"  # CTM in the registry, in URLs and on every stored row
 
 # CTM's dial_status / call_status values (and the seed envelope's `status`) -> our status.
 STATUS_MAP: dict[str, CallStatus] = {
@@ -127,7 +136,7 @@ def call_event(call: dict[str, Any], *, kind: CallEventKind, account_id: str = "
     if raw != call:
         notes.append("raw: characters a database cannot store were removed")
     return CallEvent(
-        provider=Provider.CTM.value,
+        provider=SLUG,
         provider_call_id=call_id,
         provider_account_id=call_account_id or account_id,
         kind=kind,
@@ -154,23 +163,37 @@ EVENT_POSITIONS: dict[CallEventKind, str] = {
     CallEventKind.COMPLETED: "end",
 }
 WEBHOOK_EVENTS = tuple(EVENT_POSITIONS)
+EVENT_NAME_MAX_LENGTH = 64  # of an event we ignore, as we note it
 
 
-def unwrap_delivery(payload: Any, *, event_hint: str = "") -> tuple[dict[str, Any], CallEventKind]:
+def named_event(payload: Any, *, event_hint: str = "") -> str:
+    """The event a delivery names: the envelope's `event`, else the URL's `?event=`; "" when neither does."""
+    if isinstance(payload, dict) and isinstance(payload.get("call"), dict):
+        return str(payload.get("event") or event_hint)
+    return event_hint
+
+
+def unwrap_delivery(payload: Any, *, event_hint: str = "") -> tuple[dict[str, Any], CallEventKind | None]:
     """A webhook body -> (the call object, its event). Accepts CTM's real format (the activity at the
     top level) and the envelope `{"event": "call.completed", "call": {...}}`, whose CTM account id
-    may be at the top level as well as inside `call` (the call's own wins)."""
+    may be at the top level as well as inside `call` (the call's own wins).
+
+    An event named (by the envelope or the URL) that is not a call event, such as a text message sent to
+    a URL registered by hand, is `None`: acknowledged and ignored, never read as a call. With no event
+    named (CTM's own format), a call still ringing is a start and anything else an end."""
     if not isinstance(payload, dict):
         raise UnusableCallPayload("The body is not a JSON object.")
     call: Any = payload
-    event_name = event_hint
     if isinstance(payload.get("call"), dict):
-        call, event_name = payload["call"], str(payload.get("event") or event_hint)
+        call = payload["call"]
         if call.get("account_id") in (None, "") and payload.get("account_id") not in (None, ""):
             call = {**call, "account_id": payload["account_id"]}
+    event_name = named_event(payload, event_hint=event_hint)
     try:
         kind = CallEventKind(event_name)
     except ValueError:
+        if event_name:
+            return call, None
         kind = None
     if kind is None or kind is CallEventKind.SYNCED:
         # No (usable) event named: a call still ringing is a start, anything else an end.
@@ -179,7 +202,11 @@ def unwrap_delivery(payload: Any, *, event_hint: str = "") -> tuple[dict[str, An
     return call, kind
 
 
-def delivery_events(body: bytes, *, event_hint: str = "", endpoint=None) -> list[CallEvent]:
+def delivery_events(body: bytes, *, event_hint: str = "", endpoint=None) -> list[NormalizedEvent]:
     """A stored, validated CTM delivery -> its call events (parsed exactly as the receiver parsed it)."""
-    call, kind = unwrap_delivery(json_parse(body), event_hint=event_hint)
+    payload = json_parse(body)
+    call, kind = unwrap_delivery(payload, event_hint=event_hint)
+    if kind is None:
+        name = storable_text(named_event(payload, event_hint=event_hint))[:EVENT_NAME_MAX_LENGTH]
+        return [IgnoredEvent(provider=SLUG, event=name, reason="A CTM event we do not use.")]
     return [call_event(call, kind=kind)]

@@ -4,7 +4,8 @@ import time
 
 from integrations.providers.base import Provider
 from integrations.providers.ctm import tasks  # noqa: F401  (its Celery tasks: the sync)
-from integrations.providers.ctm.normalize import WEBHOOK_EVENTS, delivery_events
+from integrations.providers.ctm.account_actions import disconnect_ctm_globally
+from integrations.providers.ctm.normalize import SLUG, WEBHOOK_EVENTS, delivery_events
 from integrations.providers.ctm.webhook_receiver import CtmWebhookView
 from integrations.webhooks.signatures import ctm_signature
 
@@ -15,7 +16,7 @@ def sign(body: bytes, secret: str) -> dict[str, str]:
 
 
 PROVIDER = Provider(
-    slug="calltrackingmetrics",
+    slug=SLUG,
     name="CallTrackingMetrics",
     events=tuple(event.value for event in WEBHOOK_EVENTS),
     auth=("signature", "basic"),
@@ -28,4 +29,5 @@ PROVIDER = Provider(
         "call.received": "tests/fixtures/ctm/webhook__start.json",
         "call.completed": "tests/fixtures/ctm/webhook__end.json",
     },
+    account_admin_actions=(disconnect_ctm_globally,),
 )

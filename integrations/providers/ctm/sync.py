@@ -1,4 +1,9 @@
-"""Incremental call sync: pull new and changed calls of a configured CTM account into the store."""
+"""Incremental call sync: pull new and changed calls of a configured CTM account into the store.
+
+History is not news (`integrations.news`): the first sync of an account (no watermark yet) and a
+backfill from a chosen day (`ctm_sync --since`) store calls as `BACKFILL`, which notifies nobody and
+fires no trigger; later runs are `SYNC`, news only for calls in progress or ended within the window.
+"""
 
 import logging
 from collections.abc import Callable
@@ -10,11 +15,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from integrations.call_changes import Origin
 from integrations.call_services import CallUpsert, call_upsert, calls_upsert
 from integrations.events import CallEvent, CallEventKind
 from integrations.models import CallSyncState, UserConfig
 from integrations.providers.ctm.access import ctm_session
-from integrations.providers.ctm.normalize import UnusableCallPayload, call_event
+from integrations.providers.ctm.normalize import SLUG, UnusableCallPayload, call_event
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +40,16 @@ class SyncProgress:
 
 
 def call_sync_targets_refresh() -> list[CallSyncState]:
-    """One sync state per live config's CTM account (and sub-account), pointing at the config's key."""
+    """One sync state per live CTM config's CTM account (and sub-account), pointing at the config's key."""
     states = []
-    for config in UserConfig.objects.alive().select_related("key").filter(key__deleted__isnull=True):
+    configs = UserConfig.objects.alive().select_related("key").filter(provider=SLUG, key__deleted__isnull=True)
+    for config in configs:
         for ctm_account_id in filter(None, {config.calltracking_account_id, config.calltracking_sub_account_id}):
             state, _ = CallSyncState.objects.update_or_create(
-                account_id=config.account_id, provider_account_id=ctm_account_id, defaults={"key": config.key}
+                account_id=config.account_id,
+                provider=SLUG,
+                provider_account_id=ctm_account_id,
+                defaults={"key": config.key},
             )
             states.append(state)
     return states
@@ -77,13 +87,18 @@ def _events(page: list[dict], provider_account_id: str) -> list[CallEvent]:
     return events
 
 
-def _upsert_page(account, events: list[CallEvent]) -> list[CallUpsert]:
+def sync_origin(*, state: CallSyncState, since: date | None) -> Origin:
+    """A backfill (`since` chosen, or nothing synced yet) is history; a run from the watermark is a sync."""
+    return Origin.BACKFILL if since is not None or not state.watermark else Origin.SYNC
+
+
+def _upsert_page(account, events: list[CallEvent], origin: Origin) -> list[CallUpsert]:
     """A page in one transaction; if a webhook inserted one of its calls meanwhile, one by one."""
     try:
         with transaction.atomic():
-            return calls_upsert(account=account, items=[(event, None) for event in events])
+            return calls_upsert(account=account, items=[(event, None) for event in events], origin=origin)
     except IntegrityError:
-        return [call_upsert(account=account, event=event) for event in events]
+        return [call_upsert(account=account, event=event, origin=origin) for event in events]
 
 
 def ctm_calls_sync(
@@ -99,6 +114,7 @@ def ctm_calls_sync(
     saved after each day, so a run stopped by a 429 or a crash resumes where it stopped.
     """
     key, account = state.key, state.account
+    origin = sync_origin(state=state, since=since)
     today = timezone.now().astimezone(UTC).date()
     # CTM's days are the CTM account's local days: one day either side covers every time zone.
     first, last = _first_day(state, since, today), (until or today + timedelta(days=1))
@@ -111,7 +127,7 @@ def ctm_calls_sync(
                 watermark = state.watermark
                 for page in ctm.iter_calls(account_id=state.provider_account_id, day=day):
                     events = _events(page, state.provider_account_id)
-                    for result in _upsert_page(account, events):
+                    for result in _upsert_page(account, events, origin):
                         done.calls_changed += int(result.changed)
                     done.calls_seen += len(events)
                     watermark = max([watermark, *(int(e.started_at.timestamp()) for e in events)])

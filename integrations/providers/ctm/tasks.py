@@ -16,6 +16,7 @@ from integrations.providers.ctm.errors import (
     CtmServerError,
     CtmTimeout,
 )
+from integrations.providers.ctm.normalize import SLUG
 from integrations.providers.ctm.sync import (
     call_sync_targets_refresh,
     ctm_calls_sync,
@@ -43,7 +44,7 @@ def ctm_calls_sync_all() -> int:
     time_limit=1800,
 )
 def ctm_calls_sync_account(self, state_id: int) -> int:
-    state = CallSyncState.objects.select_related("key", "account").filter(pk=state_id).first()
+    state = CallSyncState.objects.select_related("key", "account").filter(pk=state_id, provider=SLUG).first()
     if state is None or not sync_lease_take(state=state):
         return 0  # gone, or another run is on it
     try:

@@ -11,6 +11,7 @@ from ctm_integration.api.schema import api_errors
 from integrations.providers.ctm.access import ctm_session
 from integrations.providers.ctm.api_errors import CTM_ERRORS
 from integrations.providers.ctm.base_views import CTM_KEY_ERRORS, CtmView
+from integrations.providers.ctm.credentials import config_save, key_connect
 from integrations.providers.ctm.disconnect import ctm_disconnect
 from integrations.providers.ctm.serializers import (
     ConfigInputSerializer,
@@ -22,7 +23,6 @@ from integrations.providers.ctm.serializers import (
     KeySerializer,
 )
 from integrations.selectors import keys_for_account
-from integrations.services import config_save, key_connect
 
 
 class CtmAuthView(CtmView):

@@ -17,15 +17,23 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from integrations.models import Campaign, Key, Provider, SigningSecret, TrackedNumber, UserConfig, WebhookEndpoint
+from integrations.models import Campaign, Key, SigningSecret, TrackedNumber, UserConfig, WebhookEndpoint
 from integrations.phone_numbers import to_e164
-from integrations.providers.ctm.normalize import UnusableCallPayload, call_event, provider_id, unwrap_delivery
-from integrations.untrusted import UntrustedJson, json_parse
+from integrations.providers.ctm.normalize import (
+    SLUG,
+    UnusableCallPayload,
+    call_event,
+    named_event,
+    provider_id,
+    unwrap_delivery,
+)
+from integrations.untrusted import UntrustedJson, json_parse, storable_text
 from integrations.webhooks.base import Verdict, WebhookReceiverView
 from integrations.webhooks.lookup_cache import cached, lookup_generation
 from integrations.webhooks.signatures import basic_auth_matches, ctm_signature_valid, timestamp_fresh
 
 MAX_CANDIDATES = 10  # tenants tried at the shared URL for one delivery
+EVENT_MAX_LENGTH = 32  # the delivery's `event` column
 
 
 @dataclass(frozen=True)
@@ -44,20 +52,18 @@ def _tenant_credentials(account_id: uuid.UUID) -> TenantCredentials:
     keys = list(Key.objects.alive().filter(account_id=account_id))
     ctm_ids = {key.ctm_default_account_id for key in keys}
     ctm_ids.update(
-        WebhookEndpoint.objects.filter(account_id=account_id, provider=Provider.CTM).values_list(
+        WebhookEndpoint.objects.filter(account_id=account_id, provider=SLUG).values_list(
             "provider_account_id", flat=True
         )
     )
     ctm_ids.update(
-        Campaign.objects.filter(account_id=account_id, integration=Provider.CTM).values_list(
-            "ctm_account_id", flat=True
-        )
+        Campaign.objects.filter(account_id=account_id, integration=SLUG).values_list("ctm_account_id", flat=True)
     )
-    for config in UserConfig.objects.alive().filter(account_id=account_id):
+    for config in UserConfig.objects.alive().filter(account_id=account_id, provider=SLUG):
         ctm_ids.update((config.calltracking_account_id, config.calltracking_sub_account_id))
     ctm_ids.discard("")
     secrets = [key.secret for key in keys if key.auth_scheme == Key.AuthScheme.BASIC]
-    for signing in SigningSecret.objects.filter(provider=Provider.CTM, provider_account_id__in=ctm_ids):
+    for signing in SigningSecret.objects.filter(provider=SLUG, provider_account_id__in=ctm_ids):
         secrets += [signing.secret, signing.previous_secret]
     return TenantCredentials(secrets=tuple(s for s in secrets if s), ctm_account_ids=frozenset(ctm_ids))
 
@@ -72,11 +78,7 @@ def endpoint_by_id(endpoint_id: str, *, generation: object) -> WebhookEndpoint |
 
 
 def _endpoint(pk: uuid.UUID) -> WebhookEndpoint | None:
-    return (
-        WebhookEndpoint.objects.select_related("key", "account", "campaign")
-        .filter(pk=pk, provider=Provider.CTM)
-        .first()
-    )
+    return WebhookEndpoint.objects.select_related("key", "account", "campaign").filter(pk=pk, provider=SLUG).first()
 
 
 @dataclass(frozen=True)
@@ -93,16 +95,14 @@ def shared_url_candidates(*, provider_account_id: str, tracking_number: str) -> 
     if provider_account_id:
         endpoints = (
             WebhookEndpoint.objects.select_related("account", "campaign")
-            .filter(
-                provider=Provider.CTM, provider_account_id=provider_account_id, status=WebhookEndpoint.Status.ACTIVE
-            )
+            .filter(provider=SLUG, provider_account_id=provider_account_id, status=WebhookEndpoint.Status.ACTIVE)
             .order_by("created_at")[:MAX_CANDIDATES]
         )
         found += [Candidate(e.account_id, e, e.campaign) for e in endpoints]
     if tracking_number:
         tracked = (
             TrackedNumber.objects.select_related("campaign__account")
-            .filter(number=tracking_number, campaign__integration=Provider.CTM)
+            .filter(number=tracking_number, campaign__integration=SLUG)
             .exclude(campaign__status=Campaign.Status.DISABLED)
             .order_by("campaign__created_at")[:MAX_CANDIDATES]
         )
@@ -121,18 +121,21 @@ def _tracking_number(call: dict[str, Any]) -> str:
 
 
 class CtmWebhookView(WebhookReceiverView):
-    provider = Provider.CTM.value
+    provider = SLUG
 
     def verdict(self, request: HttpRequest, body: bytes, endpoint_id: str | None = None) -> Verdict:
         try:
             payload = json_parse(body)
         except UntrustedJson as exc:
             return Verdict.reject(400, "INVALID_JSON", str(exc))
+        event_hint = request.GET.get("event", "")
         try:
-            call, kind = unwrap_delivery(payload, event_hint=request.GET.get("event", ""))
+            call, kind = unwrap_delivery(payload, event_hint=event_hint)
             provider_account_id = provider_id(call.get("account_id"), name="account_id", required=False)
         except UnusableCallPayload as exc:
             return Verdict.reject(400, "INVALID_PAYLOAD", str(exc))
+        # An event that is not a call's (kind None) is checked like any delivery, then stored and ignored.
+        event = kind.value if kind else storable_text(named_event(payload, event_hint=event_hint))[:EVENT_MAX_LENGTH]
 
         generation = lookup_generation()
         signature = request.headers.get("X-CTM-Signature", "")
@@ -158,7 +161,7 @@ class CtmWebhookView(WebhookReceiverView):
                     .first()
                 )
             account = campaign.account if campaign is not None else endpoint.account
-        matched = {"endpoint": endpoint, "account": account, "event": kind.value}
+        matched = {"endpoint": endpoint, "account": account, "event": event}
 
         if signature or signature_required:
             if not signature or not timestamp:
@@ -180,10 +183,11 @@ class CtmWebhookView(WebhookReceiverView):
                 401, "ACCOUNT_MISMATCH", "The payload's CTM account is not one of this account's.", **matched
             )
 
-        try:
-            call_event(call, kind=kind, account_id=provider_account_id)
-        except UnusableCallPayload as exc:
-            return Verdict.reject(400, "INVALID_PAYLOAD", str(exc), **matched)
+        if kind is not None:
+            try:
+                call_event(call, kind=kind, account_id=provider_account_id)
+            except UnusableCallPayload as exc:
+                return Verdict.reject(400, "INVALID_PAYLOAD", str(exc), **matched)
         dedupe = hashlib.sha256(b"%s:%s:" % (str(account.pk).encode(), self.provider.encode()) + body).hexdigest()
         return Verdict.accept(dedupe_key=dedupe, **matched)
 

@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from django.urls import reverse
 
 from integrations.events import CallEventKind
-from integrations.models import Campaign, Key, Provider, SigningSecret, WebhookEndpoint
+from integrations.models import Campaign, Key, SigningSecret, WebhookEndpoint
 from integrations.providers.ctm.access import client_for_key, ctm_session
 from integrations.providers.ctm.errors import CtmError, CtmNotFound
-from integrations.providers.ctm.normalize import EVENT_POSITIONS
+from integrations.providers.ctm.normalize import EVENT_POSITIONS, SLUG
 
 logger = logging.getLogger(__name__)
 
@@ -30,13 +30,13 @@ def webhook_endpoint_register(
     """
     knows_secret = (
         key.auth_scheme == Key.AuthScheme.BASIC
-        or SigningSecret.objects.filter(provider=Provider.CTM, provider_account_id=provider_account_id).exists()
+        or SigningSecret.objects.filter(provider=SLUG, provider_account_id=provider_account_id).exists()
     )
     endpoint = WebhookEndpoint.objects.create(
         account=key.account,
         key=key,
         campaign=campaign,
-        provider=Provider.CTM,
+        provider=SLUG,
         provider_account_id=provider_account_id,
         events=events,
         basic_username=f"ctm-{secrets.token_hex(6)}",

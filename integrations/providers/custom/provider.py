@@ -6,7 +6,7 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from integrations.providers.base import Provider
-from integrations.providers.custom.normalize import SLUG, delivery_events, field_map_clean
+from integrations.providers.custom.normalize import EVENTS, SLUG, delivery_events, field_map_clean, field_map_events
 from integrations.providers.custom.receiver import HEADER_TOKEN, STANDARD_WEBHOOKS, CustomWebhookView
 
 
@@ -23,11 +23,12 @@ def sign(body: bytes, secret: str) -> dict[str, str]:
 PROVIDER = Provider(
     slug=SLUG,
     name="Custom source",
-    events=("call",),
+    events=EVENTS,  # an endpoint receives one of them: what its field map describes, a call or a form lead
     auth=(STANDARD_WEBHOOKS, HEADER_TOKEN),
     delivery_events=delivery_events,
     receiver=CustomWebhookView,
-    features={"field_map": field_map_clean},
+    # The endpoint's field map is checked when saved, and says which of the events the endpoint receives.
+    features={"field_map": field_map_clean, "field_map_events": field_map_events},
     sign=sign,
-    samples={"call": "tests/fixtures/custom/call__sample.json"},
+    samples={"call": "tests/fixtures/custom/call__sample.json", "lead": "tests/fixtures/custom/lead__sample.json"},
 )

@@ -52,7 +52,7 @@ class MarketingEdgeWebhookView(EndpointReceiverView):
             return Verdict.reject(401, "INVALID_SIGNATURE", "The signature does not match.")
         return None
 
-    def event_of(self, request: HttpRequest, payload: object) -> str:
+    def event_of(self, request: HttpRequest, payload: object, endpoint: WebhookEndpoint) -> str:
         notifications = payload.get("Notifications") if isinstance(payload, dict) else None
         first = notifications[0] if isinstance(notifications, list) and notifications else {}
         action = first.get("Action") if isinstance(first, dict) else ""

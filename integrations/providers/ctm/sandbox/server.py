@@ -22,10 +22,13 @@ from math import ceil
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from integrations.providers.ctm.normalize import EVENT_POSITIONS
 from integrations.providers.ctm.sandbox.calls import HISTORY_DAYS, calls_between
 from integrations.providers.ctm.sandbox.data import SandboxLogin, SandboxWorld, build_world, number_object
 
 API_PREFIX = "/api/v1"
+# CTM's webhook positions -> our event names, to say in our words which webhook a delivery needed.
+POSITION_EVENTS: dict[str, str] = {position: str(kind) for kind, position in EVENT_POSITIONS.items()}
 MAX_PER_PAGE = 150
 ACCOUNT = r"/accounts/(?P<account_id>\d+)"
 
@@ -206,6 +209,33 @@ class CtmSandbox:
             results.append({"webhook_id": hook["id"], "status": status})
         return results
 
+    def deliver_answer(self, options: dict[str, Any]) -> tuple[int, dict, dict]:
+        """`POST /_sandbox/deliver`: the deliveries made, and when there are none, the reason why."""
+        account_id, position = options.get("account_id", 25001), options.get("position", "end")
+        if position not in POSITION_EVENTS:
+            known = ", ".join(f"{p!r} ({e})" for p, e in POSITION_EVENTS.items())
+            return 400, {"deliveries": [], "reason": f"unknown position {position!r}: one of {known}"}, {}
+        if not str(account_id).isdigit() or int(account_id) not in self.world.call_catalog:
+            known = ", ".join(str(a) for a in sorted(self.world.call_catalog))
+            return (
+                404,
+                {"deliveries": [], "reason": f"no account {account_id!r} in the sandbox (accounts: {known})"},
+                {},
+            )
+        deliveries = self.deliver(**{**options, "account_id": int(account_id)})
+        if deliveries:
+            return 200, {"deliveries": deliveries}, {}
+        return 200, {"deliveries": [], "reason": self.nothing_to_deliver_reason(int(account_id), position)}, {}
+
+    def nothing_to_deliver_reason(self, account_id: int, position: str) -> str:
+        with self._lock:
+            registered = sorted({h["position"] for h in self.world.webhooks.get(account_id, {}).values()})
+        wanted = f"{POSITION_EVENTS[position]} (position {position!r})"
+        if not registered:
+            return f"no webhook is registered for account {account_id}, so nothing was sent for {wanted}"
+        others = ", ".join(f"{POSITION_EVENTS.get(p, '?')} (position {p!r})" for p in registered)
+        return f"no webhook of account {account_id} is registered for {wanted}; registered: {others}"
+
     # --- dispatch ----------------------------------------------------------------------------
 
     def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> tuple[int, Any, dict]:
@@ -214,7 +244,7 @@ class CtmSandbox:
             self.misbehave(**json.loads(body or b"{}"))
             return 200, {"status": "ok"}, {}
         if parts.path == "/_sandbox/deliver" and method == "POST":
-            return 200, {"deliveries": self.deliver(**json.loads(body or b"{}"))}, {}
+            return self.deliver_answer(json.loads(body or b"{}"))
         if parts.path == "/_sandbox/reset" and method == "POST":
             self.reset()
             return 200, {"status": "ok"}, {}

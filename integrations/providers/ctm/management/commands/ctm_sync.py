@@ -1,7 +1,8 @@
-import sys
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from integrations.providers.ctm.errors import CtmError
 from integrations.providers.ctm.sync import (
@@ -11,8 +12,6 @@ from integrations.providers.ctm.sync import (
     sync_lease_release,
     sync_lease_take,
 )
-
-BAR_WIDTH = 30
 
 
 class Command(BaseCommand):
@@ -34,23 +33,26 @@ class Command(BaseCommand):
             if not sync_lease_take(state=state):
                 raise CommandError(f"A sync of CTM account {state.provider_account_id} is already running.")
             self.stdout.write(f"Syncing CTM account {state.provider_account_id} for {state.account}:")
-            try:
-                result = ctm_calls_sync(
-                    state=state, since=options["since"], until=options["until"], progress=self._draw
-                )
-            except CtmError as exc:
-                raise CommandError(f"Stopped: {exc} (progress so far is kept; run again to resume).") from None
-            finally:
-                sync_lease_release(state=state)
+            # The bar owns the terminal's last line; log records are printed above it, never glued to it.
+            with logging_redirect_tqdm(), tqdm(unit="day", file=self.stdout, dynamic_ncols=True) as bar:
+                try:
+                    result = ctm_calls_sync(
+                        state=state,
+                        since=options["since"],
+                        until=options["until"],
+                        progress=lambda progress: self._advance(bar, progress),
+                    )
+                except CtmError as exc:
+                    raise CommandError(f"Stopped: {exc} (progress so far is kept; run again to resume).") from None
+                finally:
+                    sync_lease_release(state=state)
             self.stdout.write(
-                f"\nDone: {result.calls_seen} calls read, {result.calls_changed} new or changed, "
-                f"{result.days_done} days."
+                f"Done: {result.calls_seen} calls read, {result.calls_changed} new or changed, {result.days_done} days."
             )
 
-    def _draw(self, progress: SyncProgress) -> None:
-        filled = int(BAR_WIDTH * progress.days_done / max(progress.days_total, 1))
-        bar = "#" * filled + "." * (BAR_WIDTH - filled)
-        line = f"\r[{bar}] {progress.days_done}/{progress.days_total} days  {progress.day}  {progress.calls_seen} calls"
-        self.stdout.write(line, ending="")
-        if hasattr(sys.stdout, "flush"):
-            self.stdout.flush()
+    @staticmethod
+    def _advance(bar: tqdm, progress: SyncProgress) -> None:
+        bar.total = progress.days_total
+        bar.n = progress.days_done
+        bar.set_postfix_str(f"{progress.day}  {progress.calls_seen} calls", refresh=False)
+        bar.refresh()
