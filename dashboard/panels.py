@@ -1,8 +1,7 @@
 """The dashboard is a list of panels: each a title, a template, and a function reading its data.
 
-To add one (outbound webhooks: failing and deactivated webhooks, deliveries waiting to retry), write a
-selector in its own app, a template under templates/dashboard/panels/, and one `Panel(...)` line in
-PANELS below, where it should appear.
+To add one, write a selector in its own app, a template under templates/dashboard/panels/, and one
+`Panel(...)` line in PANELS below, where it should appear.
 """
 
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from dashboard.selectors import (
     provider_accounts_overview,
     provider_sync_overview,
 )
+from outbound.health import outbound_webhooks_needing_attention
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,10 @@ def notifications_panel(query: DashboardQuery) -> dict[str, Any]:
     return {"channels": notification_failures(account=query.account)}
 
 
+def outbound_webhooks_panel(query: DashboardQuery) -> dict[str, Any]:
+    return {"webhooks": outbound_webhooks_needing_attention(account=query.account)}
+
+
 def provider_sync_panel(query: DashboardQuery) -> dict[str, Any]:
     return {"sync": provider_sync_overview(account=query.account)}
 
@@ -64,7 +68,7 @@ def provider_sync_panel(query: DashboardQuery) -> dict[str, Any]:
 PANELS: tuple[Panel, ...] = (
     Panel("calls", "Calls", "dashboard/panels/calls.html", calls_panel),
     Panel("webhooks-inbound", "Inbound webhooks", "dashboard/panels/inbound_webhooks.html", inbound_webhooks_panel),
-    # Outbound webhooks: Panel("webhooks-outbound", "Outbound webhooks", "dashboard/panels/...", ...),
+    Panel("webhooks-outbound", "Outbound webhooks", "dashboard/panels/outbound_webhooks.html", outbound_webhooks_panel),
     Panel("notifications", "Notifications", "dashboard/panels/notifications.html", notifications_panel),
     Panel("provider-sync", "Provider API sync", "dashboard/panels/provider_sync.html", provider_sync_panel),
 )
