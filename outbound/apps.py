@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from integrations.call_changes import activity_created, call_changed
+
 
 class OutboundConfig(AppConfig):
     name = "outbound"
@@ -7,7 +9,7 @@ class OutboundConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from integrations.call_changes import activity_created, call_changed
+        # These read models, so they are imported once the app registry is ready.
         from outbound import checks  # noqa: F401 - registers the deploy check
         from outbound.outbox import activities_record, call_changes_record
 
