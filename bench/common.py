@@ -2,6 +2,7 @@
 
 import os
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,12 +31,22 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
-def gunicorn_start(port: int, *, workers: int = 2, threads: int = 8, env: dict | None = None):
-    """The production server (gthread, keep-alive) on the project's WSGI app; waits until it answers.
-    Its log (every 4xx is a django.request warning) goes to a file, named on stdout."""
+def gunicorn_start(
+    port: int,
+    *,
+    workers: int = 2,
+    threads: int = 8,
+    env: dict | None = None,
+    app: str = "ctm_integration.wsgi:application",
+    ping: str = "/v1/e/calltrackingmetrics/webhook/call-update",
+):
+    """The production server (gthread, keep-alive) on a WSGI app (the project's unless told); waits
+    until a HEAD of `ping` answers. Its log (every 4xx is a django.request warning) goes to a file,
+    named on stdout."""
     import subprocess
     import tempfile
     import time
+    import urllib.error
     import urllib.request
 
     log = tempfile.NamedTemporaryFile(prefix=f"bench-gunicorn-{port}-", suffix=".log", delete=False)  # noqa: SIM115
@@ -46,7 +57,7 @@ def gunicorn_start(port: int, *, workers: int = 2, threads: int = 8, env: dict |
             sys.executable,
             "-m",
             "gunicorn",
-            "ctm_integration.wsgi:application",
+            app,
             "-b",
             f"127.0.0.1:{port}",
             "-w",
@@ -65,12 +76,12 @@ def gunicorn_start(port: int, *, workers: int = 2, threads: int = 8, env: dict |
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    ping = urllib.request.Request(
-        f"http://127.0.0.1:{port}/v1/e/calltrackingmetrics/webhook/call-update", method="HEAD"
-    )
+    ping = urllib.request.Request(f"http://127.0.0.1:{port}{ping}", method="HEAD")
     for _ in range(150):
         try:
             urllib.request.urlopen(ping, timeout=1)
+            return server
+        except urllib.error.HTTPError:  # it answered
             return server
         except OSError:
             time.sleep(0.2)
@@ -100,4 +111,26 @@ def bench_endpoint(*, name: str, secret: str, login: tuple[str, str]):
         events=["call.completed"],
         basic_username=login[0],
         basic_password=login[1],
+    )
+
+
+def conditions() -> str:
+    """The machine and the code a figure was measured on: cores, load average, PostgreSQL, commit."""
+    import subprocess
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        postgres = cursor.fetchone()[0]
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True, check=False
+    ).stdout.strip()
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (
+        f"{os.cpu_count()} cores, load average {load}; PostgreSQL {postgres}; "
+        f"commit {commit}{' (with uncommitted changes)' if dirty else ''}; {time.strftime('%Y-%m-%d %H:%M')}"
     )

@@ -21,6 +21,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=0.0, help="open loop: requests per second overall")
+    parser.add_argument("--acks", help="write `<delivery id> <unix time acknowledged>` lines here")
     args = parser.parse_args()
 
     with open(args.requests_file) as handle:
@@ -30,6 +31,7 @@ def main() -> None:
     cursor = iter(range(len(prepared)))
     latencies: list[float] = []
     errors = [0]
+    acked: list[str] = []
     start = time.perf_counter()
     deadline = start + args.duration
     interval = args.concurrency / args.rate if args.rate else 0.0
@@ -56,8 +58,10 @@ def main() -> None:
             try:
                 conn.request("POST", request["path"], body=request["body"].encode(), headers=request["headers"])
                 response = conn.getresponse()
-                response.read()
+                answer = response.read()
                 ok = response.status == 200
+                if ok and args.acks:
+                    acked.append(f"{json.loads(answer)['data']['delivery_id']} {time.time()}")
             except OSError:
                 ok = False
                 conn.close()
@@ -76,6 +80,9 @@ def main() -> None:
     for thread in threads:
         thread.join()
     seconds = time.perf_counter() - start
+    if args.acks:
+        with open(args.acks, "w") as handle:
+            handle.write("\n".join(acked) + "\n")
     ordered = sorted(latencies)
     print(
         json.dumps(
