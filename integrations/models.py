@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import post_delete
 from django.utils import timezone
 from encrypted_model_fields.fields import EncryptedCharField
 
@@ -31,7 +32,8 @@ def validate_tracking_numbers(value) -> None:
 class ReceiverLookupsModel(models.Model):
     """Rows the webhook receivers cache (endpoints, keys, signing secrets, what makes a CTM account a
     tenant's): saving or deleting one makes every process look again (see webhooks.lookup_cache).
-    Bulk `QuerySet.update()` bypasses this: callers of it call `lookups_changed()` themselves."""
+    Deleting covers cascades and bulk deletes too (`post_delete`, connected below the models). Bulk
+    `QuerySet.update()` bypasses this: callers of it call `lookups_changed()` themselves."""
 
     class Meta:
         abstract = True
@@ -39,11 +41,6 @@ class ReceiverLookupsModel(models.Model):
     def save(self, *args, **kwargs) -> None:
         super().save(*args, **kwargs)
         lookups_changed()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        lookups_changed()
-        return result
 
 
 class SoftDeleteQuerySet(models.QuerySet):
@@ -659,3 +656,13 @@ class UsageRecord(ProviderRecord):
 
     def __str__(self) -> str:
         return f"{self.provider} usage {self.provider_usage_id}"
+
+
+def _receiver_lookups_deleted(sender, **kwargs) -> None:
+    lookups_changed()
+
+
+# Per model, not for every model: a receiver for all senders would turn every fast bulk delete (the
+# deliveries' retention purge) into a fetch-then-delete.
+for _model in (Key, UserConfig, Campaign, WebhookEndpoint, SigningSecret):
+    post_delete.connect(_receiver_lookups_deleted, sender=_model, dispatch_uid=f"receiver-lookups-{_model.__name__}")

@@ -323,9 +323,12 @@ def main() -> None:
         runs = ("warmup", "ack", "sustained", "half")
         lines: dict[str, list[str]] = {}
         for n, name in enumerate(runs):
-            requests = mix.stream(
-                tenants, calls=per_run_calls, first_call=1 + n * per_run_calls, calls_per_second=200, seed=n
-            )
+            if name == "warmup":
+                requests = mix.warmup(tenants, rounds=6, first_call=900_000_000)
+            else:
+                requests = mix.stream(
+                    tenants, calls=per_run_calls, first_call=1 + n * per_run_calls, calls_per_second=200, seed=n
+                )
             lines[name] = [r.line() for r in requests]
             mix.requests_write(workdir / f"{name}.jsonl", requests)
         files = {name: wrk_file(lines[name], workdir / f"{name}.wrk") for name in runs}
@@ -375,10 +378,13 @@ def main() -> None:
             f"in-app + email for every owner (and parent owner); an outbound webhook (end) on every 10th tenant"
         )
 
-        warm = wrk(base, files["warmup"], duration=min(5.0, args.duration), connections=args.connections)
+        warm = wrk(base, files["warmup"], duration=300, connections=args.connections)  # until each thread runs out
         wait_drained(args.drain_timeout, also_sent=True)
         wrk(bare, bare_file, duration=2, connections=args.connections)
-        print(f"warm-up: {warm['requests']} deliveries ({warm['non_2xx']} not 2xx), drained")
+        print(
+            f"warm-up: {warm['requests']} deliveries, every endpoint of every tenant 6 times (the receivers' "
+            f"lookups as in the steady state), {warm['non_2xx']} not 2xx; drained"
+        )
 
         # 1. The acknowledgement path, workers paused.
         first = last_delivery_id()

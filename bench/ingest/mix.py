@@ -294,6 +294,24 @@ def _ctm(call: _Call, kind: str, at: float) -> Request:
     return Request(at, "calltrackingmetrics", f"ctm:{payload['id']}", kind, path, headers, body)
 
 
+def warmup(tenants: list[Tenant], *, rounds: int, first_call: int) -> list[Request]:
+    """Every endpoint of every tenant `rounds` times (a call's start each): the receivers' per-process
+    lookups of the steady state, where each tenant has been heard from in the last ten minutes."""
+    rng = random.Random(-1)
+    now = time.time()
+    out: list[Request] = []
+    n = first_call
+    for _ in range(rounds):
+        for tenant in tenants:
+            makers = [_ctm] + ([_me] if tenant.me_path else []) + ([_ct] if tenant.ct_path else [])
+            for make in makers:
+                call = _Call(n=n, tenant=tenant, started=now - 60, missed=False, talk=0, rng=rng)
+                out.append(make(call, "start", 0.0))
+                n += 1
+    rng.shuffle(out)
+    return out
+
+
 def _me_local(ts: float) -> str:
     return datetime.fromtimestamp(ts, tz=ZoneInfo("America/New_York")).strftime("%Y-%m-%dT%H:%M:%S")
 

@@ -1,13 +1,14 @@
 """A per-process cache for what every delivery looks up and rarely changes (its endpoint, its
 tenant's signing secrets), kept honest by a shared generation number.
 
-Each entry lives at most WEBHOOK_LOOKUP_CACHE_SECONDS. On top of that, whatever changes those
-lookups (a disconnect, an endpoint disabled or registered, a key or signing secret saved) calls
-`lookups_changed()`: this process forgets at once, and a generation counter in the shared cache
-(Redis in production) moves, which every other process reads at most once a second
-(GENERATION_READ_SECONDS, not once per delivery): a closed endpoint is closed everywhere within a
-second. If the shared cache is unavailable, the time limit alone applies (the Redis breaker keeps
-that from slowing anything down).
+Whatever changes those lookups (a disconnect, an endpoint disabled or registered, a key or signing
+secret saved or deleted, also by a cascade) calls `lookups_changed()`: this process forgets at once,
+and a generation counter in the shared cache (Redis in production) moves, which every other process
+reads at most once a second (GENERATION_READ_SECONDS, not once per delivery): a closed endpoint is
+closed everywhere within a second. While the generation vouches for an entry, it lives up to
+WEBHOOK_LOOKUP_CACHE_SECONDS (10 minutes: with 1,000 tenants a shorter life made most deliveries a
+miss, five queries each, bench/README.md); when the shared cache cannot be read, an entry is trusted
+for WEBHOOK_LOOKUP_CACHE_BLIND_SECONDS at most (the Redis breaker keeps that from slowing anything down).
 """
 
 import time
@@ -33,7 +34,9 @@ _generation: list = [0.0, UNKNOWN]  # [read until (monotonic), the generation re
 
 def lookup_generation() -> object:
     """The shared generation, read from the shared cache at most once a second per process
-    (UNKNOWN when it cannot be read)."""
+    (UNKNOWN when it cannot be read, or when there is no shared cache)."""
+    if not settings.REDIS_URL:
+        return UNKNOWN  # a per-process cache (the zero-configuration run) shares no generation
     now = time.monotonic()
     if now >= _generation[0]:
         _generation[1] = redis_breaker.call(lambda: cache.get(GENERATION_KEY, 0), fallback=UNKNOWN)
@@ -42,20 +45,29 @@ def lookup_generation() -> object:
 
 
 def cached(key: Hashable, compute: Callable[[], Any], *, generation: object = _READ_IT) -> Any:
-    """`compute()`'s value for `key`, reused while it is younger than the time limit and the
-    generation (read once per delivery by the caller, or here) has not moved."""
+    """`compute()`'s value for `key`, reused while the generation (read once per delivery by the
+    caller, or here) has not moved and the entry is younger than the time limit: the long one when the
+    generation is known, the blind one when it cannot be read."""
     ttl = settings.WEBHOOK_LOOKUP_CACHE_SECONDS
     if ttl <= 0:
         return compute()
     generation = lookup_generation() if generation is _READ_IT else generation
     now = time.monotonic()
     hit = _entries.get(key)
-    if hit is not None and hit[0] > now and (hit[1] == generation or generation is UNKNOWN):
-        return hit[2]
+    if hit is not None:
+        computed_at, computed_in, value = hit
+        if generation is UNKNOWN or computed_in is UNKNOWN:
+            # Blind now, or when it was computed: no bump could be seen, so the short limit. (Not a
+            # miss either: a Redis hiccup must not make every tenant's next delivery a miss.)
+            fresh = now - computed_at < min(ttl, settings.WEBHOOK_LOOKUP_CACHE_BLIND_SECONDS)
+        else:
+            fresh = computed_in == generation and now - computed_at < ttl
+        if fresh:
+            return value
     value = compute()
     if len(_entries) >= MAX_ENTRIES:
         _entries.clear()
-    _entries[key] = (now + ttl, generation, value)
+    _entries[key] = (now, generation, value)
     return value
 
 

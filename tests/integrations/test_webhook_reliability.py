@@ -167,7 +167,9 @@ def test_a_burst_of_deliveries_queues_one_drain_task_not_one_per_delivery(client
 
         drain_gate.gate_release()  # what a drain does when it starts
         deliver(client, endpoint_url(endpoint), {**END, "id": 7100})
-        assert broker.llen("celery") == 2  # stored after the drain started: another one is queued
+        # stored after the drain started: another one is queued, at the latest when this process's
+        # interval between requests (WEBHOOK_DRAIN_REQUEST_SECONDS) has passed
+        assert wait_for(lambda: broker.llen("celery") == 2, timeout=2)
     finally:
         broker.flushdb()
     assert WebhookDelivery.objects.filter(status="pending").count() == 6

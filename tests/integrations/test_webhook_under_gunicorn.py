@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from integrations.models import WebhookDelivery
+from integrations.models import WebhookDelivery, WebhookEndpoint
 from tests.conftest import WEBHOOK_LOGIN, WEBHOOK_SECRET, endpoint_url, load_fixture, wait_for
 from tests.webhook_helpers import ctm_headers, encode
 
@@ -66,11 +66,35 @@ def test_a_chunked_body_is_still_capped(gunicorn_server, endpoint):
 
 
 def test_a_global_disconnect_closes_the_endpoint_in_a_server_process_that_had_it_cached(gunicorn_server, endpoint, api):
-    base_url = gunicorn_server()  # its lookups are cached for 30 s (WEBHOOK_LOOKUP_CACHE_SECONDS)
+    base_url = gunicorn_server()  # its lookups are cached for 10 minutes (WEBHOOK_LOOKUP_CACHE_SECONDS)
     assert post(base_url, endpoint_url(endpoint), encode({**END, "id": 1}))[0] == 200
 
     assert api.delete("/v1/e/calltrackingmetrics/auth?global=true").status_code == 200
 
     # this process bumped the shared generation; the server reads it within a second, not 30
     closed = wait_for(lambda: post(base_url, endpoint_url(endpoint), encode({**END, "id": 2}))[0] == 410, timeout=5)
+    assert closed
+
+
+def test_deleting_the_account_closes_its_endpoint_in_a_server_process_that_had_it_cached(gunicorn_server, endpoint):
+    base_url = gunicorn_server()
+    assert post(base_url, endpoint_url(endpoint), encode({**END, "id": 1}))[0] == 200
+
+    endpoint.account.delete()  # the endpoint, key and campaign go by cascade, never through their delete()
+
+    gone = wait_for(lambda: post(base_url, endpoint_url(endpoint), encode({**END, "id": 2}))[0] == 404, timeout=5)
+    assert gone
+
+
+def test_without_the_shared_generation_a_cached_endpoint_is_trusted_only_for_the_blind_limit(gunicorn_server, endpoint):
+    """Redis unreachable: no process can learn of a change, so what it cached lives for the short
+    limit only, not the long one the generation allows."""
+    base_url = gunicorn_server(
+        REDIS_URL="redis://127.0.0.1:1/0", WEBHOOK_LOOKUP_CACHE_BLIND_SECONDS="2", WEBHOOK_REDIS_BREAKER_SECONDS="1"
+    )
+    assert post(base_url, endpoint_url(endpoint), encode({**END, "id": 1}))[0] == 200
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(status=WebhookEndpoint.Status.DISABLED)  # no bump
+
+    assert post(base_url, endpoint_url(endpoint), encode({**END, "id": 2}))[0] == 200  # still cached
+    closed = wait_for(lambda: post(base_url, endpoint_url(endpoint), encode({**END, "id": 3}))[0] == 410, timeout=6)
     assert closed
