@@ -65,14 +65,14 @@ def main() -> None:
     account_fresh()
 
     sandbox = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench/proxy/sandbox.py"), "--port", str(args.sandbox_port)],
+        [sys.executable, "manage.py", "ctm_sandbox", "--port", str(args.sandbox_port), "--quiet"],
         cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
+        stdout=subprocess.DEVNULL,
     )
-    sandbox_url = sandbox.stdout.readline().strip()
+    sandbox_url = f"http://127.0.0.1:{args.sandbox_port}/api/v1"
     server = None
     try:
+        sandbox_wait(sandbox_url)
         server = gunicorn_start(
             args.port,
             workers=2,
@@ -225,7 +225,7 @@ def measure(args, base: str, sandbox_url: str) -> None:
         for _ in range(args.warmup):
             direct.once(timed=False)
             through.once(timed=False)
-        sandbox_control(sandbox_url, "forget")
+        sandbox_control(sandbox_url, "reset", method="POST")  # it keeps every request it saw
         for n in range(args.samples):
             first, second = (direct, through) if n % 2 == 0 else (through, direct)
             first.once(timed=True)
@@ -247,10 +247,21 @@ def measure(args, base: str, sandbox_url: str) -> None:
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
-def sandbox_control(sandbox_url: str, what: str) -> dict:
+def sandbox_control(sandbox_url: str, what: str, *, method: str = "GET") -> dict:
     root = sandbox_url.split("/api/", 1)[0]
-    with urllib.request.urlopen(f"{root}/_bench/{what}", timeout=10) as answer:
+    request = urllib.request.Request(f"{root}/_sandbox/{what}", method=method)
+    with urllib.request.urlopen(request, timeout=10) as answer:
         return json.loads(answer.read())
+
+
+def sandbox_wait(sandbox_url: str) -> None:
+    for _ in range(150):
+        try:
+            sandbox_control(sandbox_url, "connections")
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the CTM sandbox did not start")
 
 
 def stored_encrypted(key_id: str) -> None:
