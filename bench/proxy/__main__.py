@@ -77,7 +77,8 @@ def main() -> None:
             args.port,
             workers=2,
             threads=args.threads,
-            env={"DEBUG": "false", "CTM_API_BASE_URL": sandbox_url, "JWT_ACCESS_MINUTES": "120"},
+            # production's log level: every CTM request is logged (to gunicorn's log file)
+            env={"DEBUG": "false", "LOG_LEVEL": "INFO", "CTM_API_BASE_URL": sandbox_url, "JWT_ACCESS_MINUTES": "120"},
         )
         conditions(args, sandbox_url)
         measure(args, f"http://127.0.0.1:{args.port}", sandbox_url)
@@ -109,8 +110,8 @@ def conditions(args, sandbox_url: str) -> None:
     print(f"  commit {git('rev-parse', '--short', 'HEAD')}{dirty}")
     print(f"  machine: {os.cpu_count()} cores, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(
-        f"  processes: gunicorn 2 workers x {args.threads} threads (gthread, DEBUG off); the CTM sandbox "
-        f"(ThreadingHTTPServer, HTTP/1.1 keep-alive) at {sandbox_url}; this client; PostgreSQL; Redis"
+        f"  processes: gunicorn 2 workers x {args.threads} threads (gthread, DEBUG off, LOG_LEVEL INFO); "
+        f"the CTM sandbox (ThreadingHTTPServer, HTTP/1.1 keep-alive) at {sandbox_url}; this client; PostgreSQL; Redis"
     )
     print(
         f"  {args.samples} timed requests per endpoint and side after {args.warmup} to warm up, one keep-alive "
