@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
@@ -12,6 +13,8 @@ from accounts.selectors import memberships_for_user
 from ctm_integration.api.errors import ApiError
 
 ACCOUNT_HEADER = "X-Account-Id"
+# Where the authentication leaves the membership it read together with the user.
+MEMBERSHIP_FROM_AUTHENTICATION = "membership_from_authentication"
 
 
 class AccountIdRequired(ApiError):
@@ -30,15 +33,15 @@ class AccountAccessDenied(ApiError):
     default_code = "ACCOUNT_ACCESS_DENIED"
 
 
-def membership_for_request(request) -> Membership:
-    memberships = memberships_for_user(user=request.user)
-    raw = request.headers.get(ACCOUNT_HEADER)
-    if raw is not None:  # sent, even empty: it must be a UUID, written the usual way
+def membership_choose(*, memberships: QuerySet[Membership], raw_account_id: str | None) -> Membership:
+    """The membership a request acts through, among `memberships` (one user's), given its
+    `X-Account-Id` header (None when not sent). One query. Raises the API error the caller gets."""
+    if raw_account_id is not None:  # sent, even empty: it must be a UUID, written the usual way
         try:
-            account_id = uuid.UUID(raw)
+            account_id = uuid.UUID(raw_account_id)
         except ValueError:
             raise InvalidAccountId() from None
-        if str(account_id) != raw.strip().lower():
+        if str(account_id) != raw_account_id.strip().lower():
             raise InvalidAccountId()
         membership = memberships.filter(account_id=account_id).first()
         if membership is None:
@@ -50,6 +53,17 @@ def membership_for_request(request) -> Membership:
     if len(found) > 1:
         raise AccountIdRequired()
     return found[0]
+
+
+def membership_for_request(request) -> Membership:
+    """The request's membership: the one its authentication already read with the user (the same
+    choice, made in the same query as the user; see accounts.authentication), or else read now."""
+    membership = getattr(request, MEMBERSHIP_FROM_AUTHENTICATION, None)
+    if membership is not None and membership.user_id == request.user.pk:
+        return membership
+    return membership_choose(
+        memberships=memberships_for_user(user=request.user), raw_account_id=request.headers.get(ACCOUNT_HEADER)
+    )
 
 
 class IsAccountMember(BasePermission):

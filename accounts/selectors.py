@@ -10,6 +10,14 @@ def memberships_for_user(*, user: AbstractUser) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("account")
 
 
+def memberships_with_user(*, user_lookup: dict) -> QuerySet[Membership]:
+    """The memberships of the user matching `user_lookup` (e.g. {"id": 7}), each with its user and
+    account: read in one query, so that the user comes with them."""
+    return Membership.objects.filter(**{f"user__{k}": v for k, v in user_lookup.items()}).select_related(
+        "account", "user"
+    )
+
+
 def account_owners(*, account: Account, include_parent: bool = True) -> list[AbstractUser]:
     """The account's owners and, for a sub-account, its parent account's owners (no duplicates)."""
     account_ids = [account.id]

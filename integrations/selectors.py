@@ -13,12 +13,15 @@ def keys_for_account(*, account: Account) -> QuerySet[Key]:
 
 
 def key_for_account(*, account: Account, key_id: uuid.UUID | str) -> Key:
-    """The account's live key with that id; `Key.DoesNotExist` for anyone else's, so callers answer 404."""
+    """The account's live key with that id; `Key.DoesNotExist` for anyone else's, so callers answer 404.
+
+    The CTM login it was made from (username, password) is read only if asked for: calling CTM needs
+    the access key and secret alone, and each encrypted field costs a decryption."""
     try:
         key_uuid = uuid.UUID(str(key_id))
     except ValueError:
         raise Key.DoesNotExist(f"No key {key_id!r}.") from None
-    return keys_for_account(account=account).get(pk=key_uuid)
+    return keys_for_account(account=account).defer("username", "password").get(pk=key_uuid)
 
 
 def campaigns_for_account(*, account: Account) -> QuerySet[Campaign]:

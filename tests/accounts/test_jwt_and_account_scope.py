@@ -103,3 +103,43 @@ def test_a_user_without_membership_is_refused(db):
     loner = get_user_model().objects.create_user("loner@example.com", "loner@example.com", PASSWORD)
     response = api_client_for(loner).get("/v1/campaigns")
     assert response.status_code == 403 and response.json()["code"] == "NO_ACCOUNT"
+
+
+def test_a_deactivated_users_token_is_401_even_with_a_membership(account):
+    user = owner_of(account)
+    client = api_client_for(user, account)
+    assert client.get("/v1/campaigns").status_code == 200
+    user.is_active = False
+    user.save()
+
+    response = client.get("/v1/campaigns")
+    assert response.status_code == 401 and response.json()["success"] is False
+
+
+def test_a_deleted_users_token_is_401(account):
+    user = owner_of(account)
+    client = api_client_for(user)
+    user.delete()
+
+    assert client.get("/v1/campaigns").status_code == 401
+
+
+def test_a_membership_removed_takes_effect_on_the_next_request(account, make_account):
+    user = owner_of(account)
+    second = make_account("Second")
+    Membership.objects.create(user=user, account=second, role="member")
+    client = api_client_for(user, second)
+    assert client.get("/v1/campaigns").status_code == 200
+
+    Membership.objects.filter(user=user, account=second).delete()
+
+    response = client.get("/v1/campaigns")
+    assert response.status_code == 403 and response.json()["code"] == "ACCOUNT_ACCESS_DENIED"
+    assert api_client_for(user, account).get("/v1/campaigns").status_code == 200
+
+
+def test_the_scope_is_the_callers_own_membership(account, make_account):
+    """The user and the membership come from one query: the membership is the token user's."""
+    other = make_account("Other")
+    mine = api_client_for(owner_of(account)).get("/v1/campaigns", HTTP_X_ACCOUNT_ID=str(other.id))
+    assert mine.status_code == 403 and mine.json()["code"] == "ACCOUNT_ACCESS_DENIED"

@@ -22,6 +22,7 @@ from integrations.providers.ctm.errors import (
     CtmTimeout,
     CtmUnauthorized,
 )
+from integrations.providers.ctm.transport import HEADERS, http_session_for_thread
 
 logger = logging.getLogger(__name__)
 
@@ -105,10 +106,14 @@ class CtmClient:
     ):
         self.credentials = credentials
         self.base_url = (base_url or settings.CTM_API_BASE_URL).rstrip("/")
-        self.session = session or requests.Session()
-        self.session.headers.update({"Accept": "application/json", "User-Agent": "ctm-integration/1.0"})
-        if credentials and credentials.scheme == "basic":
-            self.session.auth = (credentials.access_key, credentials.secret)
+        # By default the thread's kept-alive session, shared with other keys: the credentials go
+        # with each request, never on the session.
+        self.session = session or http_session_for_thread()
+        if session is not None:
+            self.session.headers.update(HEADERS)
+        self.auth = (
+            (credentials.access_key, credentials.secret) if credentials and credentials.scheme == "basic" else None
+        )
         self.timeout = timeout or (settings.CTM_CONNECT_TIMEOUT, settings.CTM_READ_TIMEOUT)
         self.max_retries = settings.CTM_MAX_RETRIES if max_retries is None else max_retries
         self.backoff = settings.CTM_RETRY_BACKOFF if backoff is None else backoff
@@ -267,7 +272,7 @@ class CtmClient:
                     data=data,
                     json=json,
                     timeout=self.timeout,
-                    auth=None if authenticated else False,
+                    auth=self.auth if authenticated and self.auth else False,
                 )
             except requests.Timeout:
                 failure: CtmError = CtmTimeout(f"CTM at {self.base_url} did not answer {method} {path} in time.")

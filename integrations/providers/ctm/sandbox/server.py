@@ -2,7 +2,8 @@
 
 It checks HTTP Basic auth like CTM does, pages like CTM does (`per_page` above 150 is a 400), and
 can be told to misbehave (401, 429 with Retry-After, 500, slow answers) through `misbehave()` or
-`POST /_sandbox/misbehave`.
+`POST /_sandbox/misbehave`. It counts the TCP connections it accepts (`connections_accepted`, or
+`GET /_sandbox/connections`): a client that keeps its connections alive opens few.
 """
 
 import base64
@@ -90,6 +91,7 @@ class CtmSandbox:
         self._lock = threading.Lock()
         self.requests_seen: list[tuple[str, str]] = []
         self.queries_seen: list[tuple[str, dict[str, list[str]]]] = []
+        self.connections_accepted = 0
         account = ACCOUNT
         self.routes: list[Route] = [
             _route("POST", r"/authentication", self.authenticate, auth=False),
@@ -245,6 +247,8 @@ class CtmSandbox:
             return 200, {"status": "ok"}, {}
         if parts.path == "/_sandbox/deliver" and method == "POST":
             return self.deliver_answer(json.loads(body or b"{}"))
+        if parts.path == "/_sandbox/connections" and method == "GET":
+            return 200, {"connections": self.connections_accepted}, {}
         if parts.path == "/_sandbox/reset" and method == "POST":
             self.reset()
             return 200, {"status": "ok"}, {}
@@ -605,6 +609,9 @@ class CtmSandbox:
 class _Handler(BaseHTTPRequestHandler):
     sandbox: CtmSandbox  # set on the subclass made per server
     protocol_version = "HTTP/1.1"
+    # The headers and the body go out in two writes: with Nagle's algorithm the body waits for the
+    # client's delayed ACK of the headers, 40 ms on every request of a kept-alive connection.
+    disable_nagle_algorithm = True
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -637,6 +644,10 @@ class SandboxServer(ThreadingHTTPServer):
         self.verbose = verbose
         self.sandbox = sandbox
         sandbox.base_url = f"http://{host}:{self.server_address[1]}{API_PREFIX}"
+
+    def process_request(self, request, client_address) -> None:
+        self.sandbox.connections_accepted += 1  # only the serving thread accepts connections
+        super().process_request(request, client_address)
 
     @property
     def api_base_url(self) -> str:
