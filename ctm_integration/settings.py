@@ -395,6 +395,8 @@ FCM_CREDENTIALS_FILE = env.str("FCM_CREDENTIALS_FILE", default="")
 FCM_CREDENTIALS_JSON = env.str("FCM_CREDENTIALS_JSON", default="")
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 NOTIFICATION_RETRY_BACKOFF = env.int("NOTIFICATION_RETRY_BACKOFF", default=60)
+# Deliveries one task sends (their emails over one SMTP session).
+NOTIFICATION_SEND_BATCH = env.int("NOTIFICATION_SEND_BATCH", default=50)
 WEBHOOK_FAILING_THRESHOLD = env.int("WEBHOOK_FAILING_THRESHOLD", default=5)  # failures within an hour
 CELERY_BEAT_SCHEDULE["notification-sweep"] = {
     "task": "notifications.tasks.notification_deliveries_sweep",

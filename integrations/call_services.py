@@ -12,7 +12,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
@@ -141,35 +141,81 @@ def _same_call(call: Call, event: CallEvent) -> bool:
     )
 
 
-def _batch_partner(created, event: CallEvent) -> Call | None:
+def _batch_partner(created, event: CallEvent, account: Account) -> Call | None:
     """Among the calls a batch is creating: the other half of `event`'s call, if any."""
-    return next((c for c in created if c.provisional is not event.provisional and _same_call(c, event)), None)
+    return next(
+        (
+            c
+            for c in created
+            if c.account_id == account.pk and c.provisional is not event.provisional and _same_call(c, event)
+        ),
+        None,
+    )
 
 
-def _provisional_partners(*, account: Account, events: list[CallEvent]) -> dict[tuple[str, str], Call]:
-    """For events whose call is not stored under their id: the stored call they are the other half
-    of. A provider's event with its id joins a provisional call (its start, sent before the id was
-    known); a provisional event that arrives late joins the call it started. One small query each
-    (the provisional calls are a partial index), and none when no event can have a partner."""
-    found: dict[tuple[str, str], Call] = {}
-    joinable = [e for e in events if e.tracking_number and e.caller_number]
+def _stored_calls(keys: dict[object, list[CallEvent]]) -> dict[tuple, Call]:
+    """The stored calls of these events (by account), locked, in id order (two batches lock the
+    calls they share in the same order); with their campaign, which notifications name."""
+    wanted = Q()
+    for account_id, events in keys.items():
+        wanted |= Q(
+            account_id=account_id,
+            provider__in={e.provider for e in events},
+            provider_call_id__in={e.provider_call_id for e in events},
+        )
+    rows = (
+        Call.objects.select_for_update(of=("self",)).select_related("campaign").filter(wanted).order_by("pk")
+        if keys
+        else ()
+    )
+    return {(c.account_id, c.provider, c.provider_call_id): c for c in rows}
+
+
+def _provisional_partners(events: dict[object, list[CallEvent]]) -> dict[tuple, Call]:
+    """For events whose call is not stored under their id (by account): the stored call they are the
+    other half of. A provider's event with its id joins a provisional call (its start, sent before
+    the id was known); a provisional event that arrives late joins the call it started. One query for
+    each side, for every account of the batch (the provisional calls are a partial index), and none
+    when no event can have a partner."""
+    found: dict[tuple, Call] = {}
     for provisional in (True, False):
-        wanted = [e for e in joinable if e.provisional is not provisional]
+        wanted: dict[object, list[CallEvent]] = {}
+        for account_id, account_events in events.items():
+            joinable = [
+                e for e in account_events if e.tracking_number and e.caller_number and e.provisional is not provisional
+            ]
+            if joinable:
+                wanted[account_id] = joinable
         if not wanted:
             continue
-        rows = list(
-            Call.objects.select_for_update().filter(
-                account=account,
-                provisional=provisional,
-                tracking_number__in={e.tracking_number for e in wanted},
-                started_at__gte=min(e.started_at for e in wanted) - PROVISIONAL_JOIN_WINDOW,
-                started_at__lte=max(e.started_at for e in wanted) + PROVISIONAL_JOIN_WINDOW,
+        near = Q()
+        for account_id, joinable in wanted.items():
+            near |= Q(
+                account_id=account_id,
+                tracking_number__in={e.tracking_number for e in joinable},
+                started_at__gte=min(e.started_at for e in joinable) - PROVISIONAL_JOIN_WINDOW,
+                started_at__lte=max(e.started_at for e in joinable) + PROVISIONAL_JOIN_WINDOW,
             )
+        rows = list(
+            Call.objects.select_for_update(of=("self",))
+            .select_related("campaign")
+            .filter(near, provisional=provisional)
+            .order_by("pk")
         )
-        for event in wanted:
-            partner = next((row for row in rows if _same_call(row, event)), None)
-            if partner is not None:
-                found[(event.provider, event.provider_call_id)] = partner
+        for account_id, joinable in wanted.items():
+            for event in joinable:
+                partner = next((r for r in rows if r.account_id == account_id and _same_call(r, event)), None)
+                if partner is not None:
+                    found[(account_id, event.provider, event.provider_call_id)] = partner
+    return found
+
+
+def _attribution_candidates(account_ids: set) -> dict[object, list[Campaign]]:
+    """`attribution_candidates` of many accounts in one query."""
+    found: dict[object, list[Campaign]] = {account_id: [] for account_id in account_ids}
+    rows = Campaign.objects.filter(account_id__in=account_ids).exclude(status=Campaign.Status.DISABLED)
+    for campaign in rows.order_by("created_at"):
+        found[campaign.account_id].append(campaign)
     return found
 
 
@@ -177,41 +223,57 @@ def calls_upsert(
     *, account: Account, items: list[tuple[CallEvent, Campaign | None]], origin: Origin
 ) -> list[CallUpsert]:
     """Insert or merge many events of one account at once, each with the campaign it falls back to,
-    and return for each, in order, what happened to its call: a handful of queries for the whole
-    batch. Every write (calls, rollups) goes through here. Runs inside the caller's transaction. If
-    another transaction inserts one of these calls meanwhile, the IntegrityError propagates: callers
-    retry (`call_upsert` does, and batch callers fall back to it one event at a time).
+    and return for each, in order, what happened to its call (`calls_upsert_accounts` with one
+    account)."""
+    return calls_upsert_accounts(items=[(account, event, fallback) for event, fallback in items], origin=origin)
+
+
+def calls_upsert_accounts(
+    *, items: list[tuple[Account, CallEvent, Campaign | None]], origin: Origin
+) -> list[CallUpsert]:
+    """Insert or merge many events, of any accounts, each with its account and the campaign it falls
+    back to, and return for each, in order, what happened to its call: a handful of queries for the
+    whole batch, however many accounts it spans. Every write (calls, rollups) goes through here.
+    Runs inside the caller's transaction. If another transaction inserts one of these calls
+    meanwhile, the IntegrityError propagates: callers retry (`call_upsert` does, and batch callers
+    fall back to it one event at a time).
 
     Publishes one `CallChange` per call created or changed (a call several events of the batch touch
     is one change: from before the first to after the last), in the order the batch first touched
     them; `origin` says where the events come from, and with the call decides whether it is news.
     """
-    call_ids = {event.provider_call_id for event, _ in items}
-    providers = {event.provider for event, _ in items}
-    stored = {
-        (c.provider, c.provider_call_id): c
-        for c in Call.objects.select_for_update().filter(
-            account=account, provider__in=providers, provider_call_id__in=call_ids
-        )
-    }
-    unstored = [event for event, _ in items if (event.provider, event.provider_call_id) not in stored]
-    stored.update(_provisional_partners(account=account, events=unstored))
-    candidates: list[Campaign] | None = None  # read once, when an event needs attributing
+    accounts: dict[object, Account] = {}
+    per_account: dict[object, list[CallEvent]] = {}
+    for account, event, _ in items:
+        accounts.setdefault(account.pk, account)
+        per_account.setdefault(account.pk, []).append(event)
+    stored = _stored_calls(per_account)
+    unstored: dict[object, list[CallEvent]] = {}
+    for account_id, events in per_account.items():
+        missing = [e for e in events if (account_id, e.provider, e.provider_call_id) not in stored]
+        if missing:
+            unstored[account_id] = missing
+    stored.update(_provisional_partners(unstored))
+    for call in stored.values():
+        call.account = accounts[call.account_id]  # the instance the caller holds: no query to read it
+    candidates: dict[object, list[Campaign]] | None = None  # read once, when an event needs attributing
 
-    def attribute(event: CallEvent, fallback: Campaign | None) -> Campaign | None:
+    def attribute(account: Account, event: CallEvent, fallback: Campaign | None) -> Campaign | None:
         nonlocal candidates
         if event.tracking_number and candidates is None:
-            candidates = attribution_candidates(account=account)
-        return campaign_attribute(candidates or [], event, fallback)
+            candidates = _attribution_candidates(
+                {a.pk for a, e, _ in items if e.tracking_number},
+            )
+        return campaign_attribute((candidates or {}).get(account.pk, []), event, fallback)
 
-    new: dict[tuple[str, str], Call] = {}
+    new: dict[tuple, Call] = {}
     before: dict[int, tuple[Call, CallFacts, dict]] = {}  # by stored row: a joined call has two keys
     touched: dict[int, tuple[Call, dict | None]] = {}  # id(call): the call, its first snapshot (None: new)
     results: list[CallUpsert] = []
-    for event, fallback in items:
-        key = (event.provider, event.provider_call_id)
+    for account, event, fallback in items:
+        key = (account.pk, event.provider, event.provider_call_id)
         call = stored.get(key) or new.get(key)
-        partner = None if call is not None else _batch_partner(new.values(), event)
+        partner = None if call is not None else _batch_partner(new.values(), event, account)
         if partner is not None:
             # The other half of a call this batch is creating (a provisional start and its event).
             new[key] = partner
@@ -228,7 +290,7 @@ def calls_upsert(
                 provisional=event.provisional,
             )
             _apply_event(call, event, known=False)
-            call.campaign = attribute(event, fallback)
+            call.campaign = attribute(account, event, fallback)
             new[key] = call
             touched[id(call)] = (call, None)
             results.append(CallUpsert(call=call, created=True, changed=True))
@@ -239,7 +301,7 @@ def calls_upsert(
         previous, snapshot = call.status, call_snapshot(call)
         _apply_event(call, event, known=True)
         if call.campaign_id is None:
-            call.campaign = attribute(event, fallback)
+            call.campaign = attribute(account, event, fallback)
         changed = call_snapshot(call) != snapshot
         results.append(CallUpsert(call=call, created=False, changed=changed, previous_status=previous))
 
@@ -255,7 +317,10 @@ def calls_upsert(
         Call.objects.bulk_update([call for call, _ in changed], fields)
     rollups_apply(
         before=[facts for _, facts in changed],
-        after=[CallFacts.of(c, timezone=account.timezone) for c in (*created, *(call for call, _ in changed))],
+        after=[
+            CallFacts.of(c, timezone=accounts[c.account_id].timezone)
+            for c in (*created, *(call for call, _ in changed))
+        ],
     )
     now, changed_ids = timezone.now(), {id(call) for call, _ in changed}
     call_changes_publish(

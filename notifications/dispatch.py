@@ -4,13 +4,17 @@ when staff ask for a resend. Sending itself (claim, send, retry schedule) is `no
 from django.db import transaction
 
 from notifications.models import NotificationDelivery
-from notifications.tasks import notification_delivery_send as notification_delivery_send_task
+from notifications.sending import batches
+from notifications.tasks import notification_deliveries_send as notification_deliveries_send_task
 
 
 def notification_deliveries_enqueue(*, delivery_ids: list[int]) -> None:
-    """Queue these deliveries once the current transaction commits (a lost task is swept up later)."""
+    """Queue these deliveries once the current transaction commits, a task per batch of them (a lost
+    task is swept up later)."""
     if delivery_ids:
-        transaction.on_commit(lambda: [notification_delivery_send_task.delay(pk) for pk in delivery_ids], robust=True)
+        transaction.on_commit(
+            lambda: [notification_deliveries_send_task.delay(batch) for batch in batches(delivery_ids)], robust=True
+        )
 
 
 def notification_delivery_resend(*, delivery: NotificationDelivery) -> None:
@@ -18,4 +22,4 @@ def notification_delivery_resend(*, delivery: NotificationDelivery) -> None:
     NotificationDelivery.objects.filter(pk=delivery.pk).update(
         status=NotificationDelivery.Status.READY, next_attempt_at=None, last_error=""
     )
-    notification_delivery_send_task.delay(delivery.pk)
+    notification_deliveries_send_task.delay([delivery.pk])

@@ -5,12 +5,11 @@ notification (and its outbox deliveries) commits with the change that caused it,
 """
 
 from integrations.call_changes import CallChange
-from notifications.services import Audience, call_change_notify
+from notifications.services import call_change_events, notifications_record
 
 
 def call_changes_notify(sender, *, changes: list[CallChange], **kwargs) -> None:
     """`call_received` / `call_missed` for each change that is news. One send carries a batch's
-    changes, so who wants what is looked up once per account for the whole batch."""
-    audience = Audience()
-    for change in changes:
-        call_change_notify(change=change, audience=audience)
+    changes: who wants what is looked up once for all its accounts, and its notifications and their
+    deliveries are written together."""
+    notifications_record(wanted=[wanted for change in changes for wanted in call_change_events(change)])

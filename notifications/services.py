@@ -1,11 +1,12 @@
 """Recording notifications for the people who want them. Delivery channels build on these rows."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 
 from accounts.models import Account
-from accounts.selectors import account_owners
+from accounts.selectors import accounts_owners
 from integrations.call_changes import CallChange
 from integrations.events import UNANSWERED_STATUSES
 from notifications.dispatch import notification_deliveries_enqueue
@@ -31,17 +32,35 @@ def channels_wanted(*, user: AbstractUser, event: Event) -> set[str]:
 
 class Audience:
     """Who wants which event, on which channels: the account's owners and, for a sub-account, the
-    parent account's owners. Looked up once per account and event, so a batch of calls shares it."""
+    parent account's owners. `load` looks up many accounts and events at once (two queries: the
+    owners, their choices), so a batch of calls of a thousand accounts shares them."""
 
     def __init__(self) -> None:
         self._known: dict[tuple[object, str], list[tuple[AbstractUser, set[str]]]] = {}
 
-    def recipients(self, *, account: Account, event: Event) -> list[tuple[AbstractUser, set[str]]]:
-        key = (account.pk, event)
-        if key not in self._known:
-            pairs = [(user, channels_wanted(user=user, event=event)) for user in account_owners(account=account)]
-            self._known[key] = [(user, channels) for user, channels in pairs if channels]
-        return self._known[key]
+    def load(self, *, wanted: Iterable[tuple[Account, str]]) -> None:
+        missing = {(account.pk, event): account for account, event in wanted if (account.pk, event) not in self._known}
+        if not missing:
+            return
+        owners = accounts_owners(accounts={account.pk: account for account in missing.values()}.values())
+        users = {user.pk for people in owners.values() for user in people}
+        chosen = {
+            (user_id, event, channel): enabled
+            for user_id, event, channel, enabled in NotificationPreference.objects.filter(
+                user_id__in=users, event__in={event for _, event in missing}
+            ).values_list("user_id", "event", "channel", "enabled")
+        }
+        for account_id, event in missing:
+            default = DEFAULT_ENABLED.get(event, True)
+            pairs = [
+                (user, {c for c in Channel.values if chosen.get((user.pk, event, c), default)})
+                for user in owners[account_id]
+            ]
+            self._known[(account_id, event)] = [(user, channels) for user, channels in pairs if channels]
+
+    def recipients(self, *, account: Account, event: str) -> list[tuple[AbstractUser, set[str]]]:
+        self.load(wanted=[(account, event)])
+        return self._known[(account.pk, event)]
 
 
 def notification_record(
@@ -49,17 +68,30 @@ def notification_record(
 ) -> list[Notification]:
     """One notification per recipient who wants it, and one outbox delivery per outside channel they
     want it on; the deliveries are sent once the transaction commits."""
-    payload = {"account_id": str(account.id), "account_name": account.name, **context}
-    recipients = (audience or Audience()).recipients(account=account, event=event)
-    if not recipients:
+    return notifications_record(wanted=[(event, account, context)], audience=audience)
+
+
+def notifications_record(
+    *, wanted: list[tuple[str, Account, dict[str, Any]]], audience: Audience | None = None
+) -> list[Notification]:
+    """`notification_record` for many (event, account, context) at once: the audience looked up
+    together, the notifications written with one INSERT and their outbox deliveries with another."""
+    audience = audience or Audience()
+    audience.load(wanted=[(account, event) for event, account, _ in wanted])
+    rows: list[tuple[Notification, set[str]]] = []
+    for event, account, context in wanted:
+        payload = {"account_id": str(account.id), "account_name": account.name, **context}
+        for user, channels in audience.recipients(account=account, event=event):
+            notification = Notification(
+                account=account, recipient=user, event=event, context=payload, in_app=Channel.IN_APP in channels
+            )
+            rows.append((notification, channels))
+    if not rows:
         return []
-    notifications = Notification.objects.bulk_create(
-        Notification(account=account, recipient=user, event=event, context=payload, in_app=Channel.IN_APP in channels)
-        for user, channels in recipients
-    )
+    notifications = Notification.objects.bulk_create(notification for notification, _ in rows)
     deliveries = NotificationDelivery.objects.bulk_create(
         NotificationDelivery(notification=notification, channel=channel)
-        for notification, (_, channels) in zip(notifications, recipients, strict=True)
+        for notification, (_, channels) in zip(notifications, rows, strict=True)
         for channel in OUTSIDE_CHANNELS
         if channel in channels
     )
@@ -67,9 +99,10 @@ def notification_record(
     return notifications
 
 
-def call_change_notify(*, change: CallChange, audience: Audience | None = None) -> list[Notification]:
-    """`call_received` when a call first appears; `call_missed` when it ends unanswered. Only for news:
-    history (a backfill, an old replay) notifies nobody."""
+def call_change_events(change: CallChange) -> list[tuple[str, Account, dict[str, Any]]]:
+    """What a call's change notifies, as (event, account, context): `call_received` when a call first
+    appears; `call_missed` when it ends unanswered. Only for news: history (a backfill, an old
+    replay) notifies nobody."""
     if not change.news:
         return []
     call = change.call
@@ -81,17 +114,17 @@ def call_change_notify(*, change: CallChange, audience: Audience | None = None) 
         "status": call.status,
         "campaign": call.campaign.name if call.campaign_id else "",
     }
-    audience = audience or Audience()
-    notifications = []
+    wanted = []
     if change.created:
-        notifications += notification_record(
-            event=Event.CALL_RECEIVED, account=call.account, context=context, audience=audience
-        )
+        wanted.append((Event.CALL_RECEIVED, call.account, context))
     if call.status in UNANSWERED_STATUSES and change.previous("status") not in UNANSWERED_STATUSES:
-        notifications += notification_record(
-            event=Event.CALL_MISSED, account=call.account, context=context, audience=audience
-        )
-    return notifications
+        wanted.append((Event.CALL_MISSED, call.account, context))
+    return wanted
+
+
+def call_change_notify(*, change: CallChange, audience: Audience | None = None) -> list[Notification]:
+    """The notifications of one call's change (`call_change_events`)."""
+    return notifications_record(wanted=call_change_events(change), audience=audience)
 
 
 def device_register(*, user: AbstractUser, device_token: str, platform: str) -> Device:

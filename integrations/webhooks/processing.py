@@ -22,7 +22,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from integrations.call_changes import Origin
-from integrations.call_services import calls_upsert
+from integrations.call_services import calls_upsert_accounts
 from integrations.event_stores import leads_upsert, messages_upsert, trackers_upsert, usage_upsert
 from integrations.events import (
     CallEvent,
@@ -225,8 +225,9 @@ def _process_batch(deliveries: list[WebhookDelivery]) -> dict[int, str]:
     )
     outcome: dict[int, str] = {}
     failures: dict[int, tuple[Exception, str]] = {}
-    # By (account, origin): fresh deliveries are news, old ones (a replay) history.
-    work: dict[tuple[object, Origin], list[tuple[WebhookDelivery, CallEvent]]] = defaultdict(list)
+    # By origin: fresh deliveries are news, old ones (a replay) history. The call store takes every
+    # account's events at once.
+    work: dict[Origin, list[tuple[WebhookDelivery, CallEvent]]] = defaultdict(list)
     stored: dict[tuple, list[tuple[WebhookDelivery, NormalizedEvent]]] = defaultdict(list)
     now, window = timezone.now(), news_window()
     for delivery in deliveries:
@@ -242,16 +243,15 @@ def _process_batch(deliveries: list[WebhookDelivery]) -> dict[int, str]:
             continue
         origin = delivery_origin(received_at=delivery.received_at, now=now, window=window)
         if events:  # a delivery of ignored events only changes no call
-            work[(delivery.account_id, origin)].extend((delivery, event) for event in events)
+            work[origin].extend((delivery, event) for event in events)
         for event in others:
             stored[(type(event), delivery.account_id, delivery.endpoint_id, origin)].append((delivery, event))
         outcome[delivery.pk] = WebhookDelivery.Status.PROCESSED
 
     links = []
-    for (_, origin), items in work.items():
-        account = items[0][0].account
-        fallbacks = [(event, d.endpoint.campaign if d.endpoint else None) for d, event in items]
-        results = calls_upsert(account=account, items=fallbacks, origin=origin)
+    for origin, items in work.items():
+        fallbacks = [(d.account, event, d.endpoint.campaign if d.endpoint else None) for d, event in items]
+        results = calls_upsert_accounts(items=fallbacks, origin=origin)
         for (delivery, _), result in zip(items, results, strict=True):
             links.append(WebhookDelivery.calls.through(webhookdelivery_id=delivery.pk, call_id=result.call.pk))
     WebhookDelivery.calls.through.objects.bulk_create(links, ignore_conflicts=True)
