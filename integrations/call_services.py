@@ -252,7 +252,13 @@ def calls_upsert(
         for call, _ in changed:
             call.updated_at = now
         fields = [*MERGED_FIELDS, *FINAL_FIELDS, *PAYLOAD_FIELDS, "campaign", "updated_at"]
-        Call.objects.bulk_update([call for call, _ in changed], fields)
+        if len(changed) == 1:
+            # One call (a delivery's usual batch): a plain UPDATE. bulk_update's CASE WHEN per field
+            # costs several milliseconds of Python to build, whatever the number of calls.
+            ((call, _),) = changed
+            Call.objects.filter(pk=call.pk).update(**{name: getattr(call, name) for name in fields})
+        else:
+            Call.objects.bulk_update([call for call, _ in changed], fields)
     rollups_apply(
         before=[facts for _, facts in changed],
         after=[CallFacts.of(c, timezone=account.timezone) for c in (*created, *(call for call, _ in changed))],

@@ -11,7 +11,7 @@ from datetime import date
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, F, Q, Sum
 
 from integrations.events import CallStatus
@@ -112,8 +112,58 @@ def rollup_deltas(*, before: Iterable[CallFacts], after: Iterable[CallFacts]) ->
 
 def rollups_apply(*, before: Iterable[CallFacts] = (), after: Iterable[CallFacts] = ()) -> None:
     """Move the rollups from what `before` contributed to what `after` contributes."""
-    for (model, key), delta in rollup_deltas(before=before, after=after).items():
+    deltas = rollup_deltas(before=before, after=after)
+    if not deltas:
+        return
+    if connection.vendor == "postgresql":
+        _apply_in_one_statement(deltas)
+        return
+    for (model, key), delta in deltas.items():
         _add(model, dict(zip(model.KEY, key, strict=True)), delta)
+
+
+def _apply_in_one_statement(deltas: dict) -> None:
+    """Every rollup row's change in one round trip (PostgreSQL): rows that only gain are upserted
+    (INSERT ... ON CONFLICT DO UPDATE adds to the stored counters, or creates the row); rows that
+    lose something (a call moving away, a status changing) exist already and are updated in place
+    (an insert of a negative counter would fail its CHECK before the conflict is seen). Rows are
+    written in key order, table by table, so concurrent writers take their locks in one order."""
+    # Only table and column names (from the models) and placeholders are written into the SQL.
+    parts, params = [], []
+    for n, (model, rows) in enumerate(_rows_by_model(deltas).items()):
+        table = connection.ops.quote_name(model._meta.db_table)
+        fields = [model._meta.get_field(name) for name in (*model.KEY, *CallCounters.COUNTERS)]
+        columns = [connection.ops.quote_name(field.column) for field in fields]
+        keys, counters = columns[: len(model.KEY)], columns[len(model.KEY) :]
+        gains = [row for row in rows if min(row[len(model.KEY) :]) >= 0]
+        losses = [row for row in rows if min(row[len(model.KEY) :]) < 0]
+        if gains:
+            values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(gains))
+            added = ", ".join(f"{c} = {table}.{c} + EXCLUDED.{c}" for c in counters)
+            parts.append(
+                f"g{n} AS (INSERT INTO {table} ({', '.join(columns)}) VALUES {values} "  # noqa: S608
+                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {added})"
+            )
+            params += [value for row in gains for value in row]
+        if losses:
+            typed = "(" + ", ".join(f"CAST(%s AS {field.db_type(connection)})" for field in fields) + ")"
+            added = ", ".join(f"{c} = {table}.{c} + v.{c}" for c in counters)
+            matched = " AND ".join(f"{table}.{c} = v.{c}" for c in keys)
+            parts.append(
+                f"l{n} AS (UPDATE {table} SET {added} FROM (VALUES {', '.join([typed] * len(losses))}) "  # noqa: S608
+                f"AS v ({', '.join(columns)}) WHERE {matched})"
+            )
+            params += [value for row in losses for value in row]
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(parts)} SELECT 1", params)
+
+
+def _rows_by_model(deltas: dict) -> dict[type[CallCounters], list[tuple]]:
+    """Each model's rows (its key, then every counter's change), in key order."""
+    rows: dict[type[CallCounters], list[tuple]] = defaultdict(list)
+    for (model, key), delta in deltas.items():
+        rows[model].append((*key, *(delta.get(column, 0) for column in CallCounters.COUNTERS)))
+    return {model: sorted(found, key=lambda row: [str(value) for value in row]) for model, found in rows.items()}
 
 
 def _add(model: type[models.Model], key: dict, delta: dict[str, int]) -> None:

@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ctm_bench_summary")
 from bench.common import ensure_database, gunicorn_start, percentile, prepare_environment  # noqa: E402
 
+os.environ.setdefault("DEBUG", "false")  # as in production: no query log in the writer
 prepare_environment()
 
 
