@@ -368,7 +368,9 @@ class CampaignDailyMetric(CallCounters):
                 fields=["campaign", "day"],
                 include=["provider", "source", *CallCounters.COUNTERS],
                 name="campaign_daily_report",
-            )
+            ),
+            # Which providers a campaign has calls of (its reports' meta): one probe per provider.
+            models.Index(fields=["campaign", "provider"], condition=Q(calls__gt=0), name="campaign_daily_providers"),
         ]
 
     def __str__(self) -> str:

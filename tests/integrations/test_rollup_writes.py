@@ -158,3 +158,18 @@ def test_a_ctm_summary_and_chart_read_the_store_in_four_queries_each(account, dj
     assert summary.json()["data"]["total"] == 1 and summary.json()["meta"]["last_synced_at"] == T0.isoformat()
     assert sum(bucket["total"] for bucket in chart.json()["data"]) == 1
     assert chart.json()["meta"]["last_synced_at"] == T0.isoformat()
+
+
+@pytest.mark.django_db
+def test_a_campaigns_summary_reads_the_store_in_five_queries(account, django_assert_num_queries):
+    """The caller, their account, the campaign, its metrics, and which providers it has calls of
+    (one probe per provider of the registry, in one query)."""
+    campaign = Campaign.objects.create(account=account, name="Ads", tracking_numbers=["+15559876543"])
+    call_upsert(account=account, origin=Origin.DELIVERY, event=event("1"))
+    client = api_client_for(owner_of(account))
+
+    with django_assert_num_queries(5):
+        summary = client.get(f"/v1/campaigns/{campaign.pk}/summary?start_date=2026-03-01&end_date=2026-03-31")
+
+    assert summary.json()["data"]["total"] == 1
+    assert summary.json()["meta"]["providers"] == ["calltrackingmetrics"]
