@@ -221,7 +221,7 @@ def key_last_synced_at(*, account: Account, key_id: str, provider: str, provider
     synced = CallSyncState.objects.filter(
         account=account, provider=provider, provider_account_id=provider_account_id
     ).values("last_synced_at")[:1]
-    keys = key_rows_for_account(account=account, key_id=key_id).annotate(synced=Subquery(synced))
+    keys = key_rows_for_account(account=account, key_id=key_id).annotate(synced=Subquery(synced)).order_by()
     found = list(keys.values_list("synced", flat=True))
     if not found:
         raise Key.DoesNotExist(f"No key {key_id!r}.")
