@@ -210,7 +210,7 @@ def campaign_providers(*, campaign: Campaign, candidates: Iterable[str]) -> list
     slugs = sorted(set(candidates))
     metrics = CampaignDailyMetric.objects.filter(campaign=campaign, calls__gt=0)
     probes = {f"has_{n}": Exists(metrics.filter(provider=slug)) for n, slug in enumerate(slugs)}
-    found = Campaign.objects.filter(pk=campaign.pk).values(**probes).first() or {}
+    found = Campaign.objects.filter(pk=campaign.pk).order_by().values(**probes).first() or {}
     return [slug for n, slug in enumerate(slugs) if found.get(f"has_{n}")]
 
 
