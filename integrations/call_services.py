@@ -256,7 +256,8 @@ def calls_upsert(
             # One call (a delivery's usual batch): a plain UPDATE. bulk_update's CASE WHEN per field
             # costs several milliseconds of Python to build, whatever the number of calls.
             ((call, _),) = changed
-            Call.objects.filter(pk=call.pk).update(**{name: getattr(call, name) for name in fields})
+            attnames = (Call._meta.get_field(name).attname for name in fields)  # campaign_id: no campaign read
+            Call.objects.filter(pk=call.pk).update(**{name: getattr(call, name) for name in attnames})
         else:
             Call.objects.bulk_update([call for call, _ in changed], fields)
     rollups_apply(
