@@ -6,12 +6,13 @@ Python over the call rows) and `bench/summary` (plain SQL)."""
 
 from abc import ABC, abstractmethod
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Exists, QuerySet, Subquery, Sum
 
 from accounts.models import Account
 from integrations.events import UNANSWERED_STATUSES, CallStatus
@@ -23,8 +24,10 @@ from integrations.models import (
     Campaign,
     CampaignDailyMetric,
     CampaignHourlyMetric,
+    Key,
 )
 from integrations.rollups import STATUS_COLUMNS, zone
+from integrations.selectors import key_rows_for_account
 
 
 class Interval(StrEnum):
@@ -136,9 +139,10 @@ def _summary(totals: dict[str, int | None], by_source: list[dict[str, Any]]) -> 
 
 
 def call_summary(*, scope: CallScope) -> dict[str, Any]:
-    rollups = scope.daily_rollups()
-    by_source = rollups.values("source").annotate(calls=Sum("calls"), answered=Sum(ANSWERED)).order_by()
-    return _summary(rollups.aggregate(**ROLLUP_SUMS), list(by_source))
+    # One read of the scope's rows: every counter per source; the totals are the sums of those.
+    by_source = list(scope.daily_rollups().values("source").annotate(**ROLLUP_SUMS).order_by())
+    totals = {column: sum(row[column] or 0 for row in by_source) for column in CallCounters.COUNTERS}
+    return _summary(totals, by_source)
 
 
 # --- the timeline chart -------------------------------------------------------------------
@@ -200,13 +204,25 @@ def call_chart(*, scope: CallScope, interval: Interval) -> list[dict[str, Any]]:
     return _chart(scope, interval, list(rows))
 
 
-def campaign_providers(*, campaign: Campaign) -> list[str]:
-    """The providers whose calls the campaign has (any day), from its metrics."""
+def campaign_providers(*, campaign: Campaign, candidates: Iterable[str]) -> list[str]:
+    """Which of the `candidates` (provider slugs: the registry's) the campaign has calls of, any day,
+    from its metrics: one index probe per candidate in one query, not a read of every metric row."""
+    slugs = sorted(set(candidates))
     metrics = CampaignDailyMetric.objects.filter(campaign=campaign, calls__gt=0)
-    return sorted(metrics.values_list("provider", flat=True).distinct().order_by())
+    probes = {f"has_{n}": Exists(metrics.filter(provider=slug)) for n, slug in enumerate(slugs)}
+    found = Campaign.objects.filter(pk=campaign.pk).order_by().values(**probes).first() or {}
+    return [slug for n, slug in enumerate(slugs) if found.get(f"has_{n}")]
 
 
-def call_sync_state(*, account: Account, provider: str, provider_account_id: str) -> CallSyncState | None:
-    return CallSyncState.objects.filter(
+def key_last_synced_at(*, account: Account, key_id: str, provider: str, provider_account_id: str) -> datetime | None:
+    """When the provider account's calls were last synced (None: never), asked through the account's
+    live key `key_id` in one query: `Key.DoesNotExist` when that key is not the account's (callers
+    answer 404), whatever the sync state."""
+    synced = CallSyncState.objects.filter(
         account=account, provider=provider, provider_account_id=provider_account_id
-    ).first()
+    ).values("last_synced_at")[:1]
+    keys = key_rows_for_account(account=account, key_id=key_id).annotate(synced=Subquery(synced)).order_by()
+    found = list(keys.values_list("synced", flat=True))
+    if not found:
+        raise Key.DoesNotExist(f"No key {key_id!r}.")
+    return found[0]

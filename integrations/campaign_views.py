@@ -138,5 +138,5 @@ def report_meta(scope: CampaignScope) -> dict[str, Any]:
         "end_date": scope.end.isoformat(),
         "timezone": scope.account.timezone,
         "provider": scope.provider,
-        "providers": campaign_providers(campaign=scope.campaign),
+        "providers": campaign_providers(campaign=scope.campaign, candidates=(slug for slug, _ in provider_choices())),
     }

@@ -301,8 +301,19 @@ class CallDailyRollup(CallCounters):
                 fields=["account", "provider", "provider_account_id", "day", "source"], name="rollup_daily_unique"
             )
         ]
-        # The admin dashboard reads every account's last 30 days (bench/dashboard).
-        indexes = [models.Index(fields=["day"], name="rollup_daily_day")]
+        indexes = [
+            # The admin dashboard reads every account's last 30 days (bench/dashboard).
+            models.Index(fields=["day"], name="rollup_daily_day"),
+            # A provider account's summary and chart (bench/summary): the rows of a range of days
+            # read from the index alone (PostgreSQL; other databases use the unique key). Live
+            # writes leave a day's rows of every account side by side, so reading them from the
+            # table would visit a page per row.
+            models.Index(
+                fields=["account", "provider", "provider_account_id", "day"],
+                include=["source", *CallCounters.COUNTERS],
+                name="rollup_daily_report",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider_account_id} {self.day} {self.source or '(no source)'}: {self.calls} calls"
@@ -346,6 +357,17 @@ class CampaignDailyMetric(CallCounters):
             models.UniqueConstraint(
                 fields=["campaign", "day", "provider", "source"], name="campaign_daily_metric_unique"
             )
+        ]
+        # A campaign's summary and chart: a range of days read from the index alone (PostgreSQL),
+        # as for CallDailyRollup.
+        indexes = [
+            models.Index(
+                fields=["campaign", "day"],
+                include=["provider", "source", *CallCounters.COUNTERS],
+                name="campaign_daily_report",
+            ),
+            # Which providers a campaign has calls of (its reports' meta): one probe per provider.
+            models.Index(fields=["campaign", "provider"], condition=Q(calls__gt=0), name="campaign_daily_providers"),
         ]
 
     def __str__(self) -> str:

@@ -122,68 +122,80 @@ def rollup_deltas(*, before: Iterable[CallFacts], after: Iterable[CallFacts]) ->
 def rollups_apply(*, before: Iterable[CallFacts] = (), after: Iterable[CallFacts] = ()) -> None:
     """Move the rollups from what `before` contributed to what `after` contributes."""
     deltas = rollup_deltas(before=before, after=after)
-    if connection.vendor != "postgresql":
-        for (model, key), delta in deltas.items():
-            _add(model, dict(zip(model.KEY, key, strict=True)), delta)
+    if not deltas:
         return
-    per_model: dict[type[CallCounters], list[tuple[tuple, dict[str, int]]]] = defaultdict(list)
+    if connection.vendor == "postgresql":
+        rows = _rows_by_model(deltas)
+        for chunk in _chunks(rows):
+            _apply_in_one_statement(chunk)
+        return
     for (model, key), delta in deltas.items():
-        per_model[model].append((key, delta))
-    for model in ROLLUP_MODELS:
-        rows = sorted(per_model.get(model, ()), key=lambda row: row[0])
-        adding = [row for row in rows if min(row[1].values()) >= 0]
-        taking = [row for row in rows if min(row[1].values()) < 0]
-        for start in range(0, len(adding), CHUNK):
-            _rows_upsert(model, adding[start : start + CHUNK])
-        for start in range(0, len(taking), CHUNK):
-            _rows_update(model, taking[start : start + CHUNK])
+        _add(model, dict(zip(model.KEY, key, strict=True)), delta)
 
 
 ROLLUP_MODELS = (CallDailyRollup, CallHourlyRollup, CampaignDailyMetric, CampaignHourlyMetric)
-CHUNK = 1000  # rows per statement (14 parameters each: far under PostgreSQL's 65,535)
+CHUNK = 1000  # rows per statement (at most 14 parameters each: far under PostgreSQL's 65,535)
 
 
-def _columns(model: type[CallCounters]) -> tuple[list[str], list[str]]:
-    quote = connection.ops.quote_name
-    key = [quote(model._meta.get_field(name).column) for name in model.KEY]
-    return key, [quote(model._meta.get_field(name).column) for name in CallCounters.COUNTERS]
+def _chunks(rows: dict) -> list[dict]:
+    """The rows, table by table in one order and in key order within each, cut into statements of
+    at most CHUNK rows (a sync or backfill of thousands of calls)."""
+    chunks: list[dict] = [{}]
+    size = 0
+    for model in ROLLUP_MODELS:
+        found = rows.get(model, [])
+        for start in range(0, len(found), CHUNK):
+            part = found[start : start + CHUNK]
+            if size + len(part) > CHUNK:
+                chunks.append({})
+                size = 0
+            chunks[-1][model] = part
+            size += len(part)
+    return [chunk for chunk in chunks if chunk]
 
 
-def _values(rows: list[tuple[tuple, dict[str, int]]]) -> tuple[str, list]:
-    width = len(rows[0][0]) + len(CallCounters.COUNTERS)
-    placeholders = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(rows))
-    params = [value for key, delta in rows for value in (*key, *(delta.get(c, 0) for c in CallCounters.COUNTERS))]
-    return placeholders, params
-
-
-def _rows_upsert(model: type[CallCounters], rows: list[tuple[tuple, dict[str, int]]]) -> None:
-    """Rows whose deltas only add: created, or added to if they exist (a concurrent insert included)."""
-    key, counters = _columns(model)
-    table = connection.ops.quote_name(model._meta.db_table)
-    placeholders, params = _values(rows)
-    increments = ", ".join(f"{c} = {table}.{c} + EXCLUDED.{c}" for c in counters)
-    # Only names from the models and placeholders are formatted in; every value is a parameter.
-    sql = (
-        f"INSERT INTO {table} ({', '.join(key + counters)}) VALUES {placeholders} "  # noqa: S608
-        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {increments}"
-    )
+def _apply_in_one_statement(rows_by_model: dict) -> None:
+    """Every rollup row's change in one round trip (PostgreSQL): rows that only gain are upserted
+    (INSERT ... ON CONFLICT DO UPDATE adds to the stored counters, or creates the row); rows that
+    lose something (a call moving away, a status changing) exist already and are updated in place
+    (an insert of a negative counter would fail its CHECK before the conflict is seen). Rows are
+    written in key order, table by table, so concurrent writers take their locks in one order."""
+    # Only table and column names (from the models) and placeholders are written into the SQL.
+    parts, params = [], []
+    for n, (model, rows) in enumerate(rows_by_model.items()):
+        table = connection.ops.quote_name(model._meta.db_table)
+        fields = [model._meta.get_field(name) for name in (*model.KEY, *CallCounters.COUNTERS)]
+        columns = [connection.ops.quote_name(field.column) for field in fields]
+        keys, counters = columns[: len(model.KEY)], columns[len(model.KEY) :]
+        gains = [row for row in rows if min(row[len(model.KEY) :]) >= 0]
+        losses = [row for row in rows if min(row[len(model.KEY) :]) < 0]
+        if gains:
+            values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(gains))
+            added = ", ".join(f"{c} = {table}.{c} + EXCLUDED.{c}" for c in counters)
+            parts.append(
+                f"g{n} AS (INSERT INTO {table} ({', '.join(columns)}) VALUES {values} "  # noqa: S608
+                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {added})"
+            )
+            params += [value for row in gains for value in row]
+        if losses:
+            typed = "(" + ", ".join(f"CAST(%s AS {field.db_type(connection)})" for field in fields) + ")"
+            added = ", ".join(f"{c} = {table}.{c} + v.{c}" for c in counters)
+            matched = " AND ".join(f"{table}.{c} = v.{c}" for c in keys)
+            parts.append(
+                f"l{n} AS (UPDATE {table} SET {added} FROM (VALUES {', '.join([typed] * len(losses))}) "  # noqa: S608
+                f"AS v ({', '.join(columns)}) WHERE {matched})"
+            )
+            params += [value for row in losses for value in row]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(f"WITH {', '.join(parts)} SELECT 1", params)
 
 
-def _rows_update(model: type[CallCounters], rows: list[tuple[tuple, dict[str, int]]]) -> None:
-    """Rows whose deltas take something away: they exist (what is taken away was counted in them)."""
-    key, counters = _columns(model)
-    table = connection.ops.quote_name(model._meta.db_table)
-    placeholders, params = _values(rows)
-    increments = ", ".join(f"{c} = {table}.{c} + v.{c}" for c in counters)
-    match = " AND ".join(f"{table}.{c} = v.{c}" for c in key)
-    sql = (
-        f"UPDATE {table} SET {increments} FROM (VALUES {placeholders}) AS v ({', '.join(key + counters)}) "  # noqa: S608
-        f"WHERE {match}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+def _rows_by_model(deltas: dict) -> dict[type[CallCounters], list[tuple]]:
+    """Each model's rows (its key, then every counter's change), in key order."""
+    rows: dict[type[CallCounters], list[tuple]] = defaultdict(list)
+    for (model, key), delta in deltas.items():
+        rows[model].append((*key, *(delta.get(column, 0) for column in CallCounters.COUNTERS)))
+    return {model: sorted(found, key=lambda row: [str(value) for value in row]) for model, found in rows.items()}
 
 
 def _add(model: type[models.Model], key: dict, delta: dict[str, int]) -> None:

@@ -24,6 +24,16 @@ def key_for_account(*, account: Account, key_id: uuid.UUID | str) -> Key:
     return keys_for_account(account=account).defer("username", "password").get(pk=key_uuid)
 
 
+def key_rows_for_account(*, account: Account, key_id: uuid.UUID | str) -> QuerySet[Key]:
+    """The account's live key with that id as a query (empty for anyone else's, or a malformed id),
+    for a caller that reads more in the same query."""
+    try:
+        key_uuid = uuid.UUID(str(key_id))
+    except ValueError:
+        return Key.objects.none()
+    return keys_for_account(account=account).filter(pk=key_uuid)
+
+
 def campaigns_for_account(*, account: Account) -> QuerySet[Campaign]:
     return Campaign.objects.filter(account=account).select_related("key")
 

@@ -7,9 +7,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ctm_integration.api.envelope import success
+from ctm_integration.api.errors import NotFound
 from ctm_integration.api.schema import api_errors, envelope
-from integrations.call_selectors import ProviderAccountScope, call_chart, call_summary, call_sync_state
+from integrations.call_selectors import ProviderAccountScope, call_chart, call_summary, key_last_synced_at
 from integrations.events import CallEventKind
+from integrations.models import Key
 from integrations.providers.ctm.access import ctm_session
 from integrations.providers.ctm.base_views import CTM_KEY_ERRORS, KEY_NOT_FOUND, CtmView, ctm_pagination
 from integrations.providers.ctm.normalize import CTM_DIAL_STATUSES, SLUG, UnusableCallPayload, call_event
@@ -100,9 +102,15 @@ class LocalCallsView(CtmView):
     """Summary and chart: only the local store is read, so CTM being slow or down does not matter."""
 
     def scope(self, key_id: str, ctm_account_id: str, query: dict) -> ProviderAccountScope:
-        self.get_key(key_id)  # the tokenId must still be this account's
+        account = self.request.account
+        try:  # the tokenId must still be this account's; the same query reads when the sync last ran
+            self.last_synced_at = key_last_synced_at(
+                account=account, key_id=key_id, provider=SLUG, provider_account_id=ctm_account_id
+            )
+        except Key.DoesNotExist:
+            raise NotFound("No CTM credentials with that token.", code="TOKEN_NOT_FOUND") from None
         return ProviderAccountScope(
-            account=self.request.account,
+            account=account,
             provider=SLUG,
             provider_account_id=ctm_account_id,
             start=query["start_date"],
@@ -110,14 +118,11 @@ class LocalCallsView(CtmView):
         )
 
     def meta(self, scope: ProviderAccountScope) -> dict[str, Any]:
-        state = call_sync_state(
-            account=scope.account, provider=scope.provider, provider_account_id=scope.provider_account_id
-        )
         return {
             "start_date": scope.start.isoformat(),
             "end_date": scope.end.isoformat(),
             "timezone": scope.account.timezone,
-            "last_synced_at": state.last_synced_at.isoformat() if state and state.last_synced_at else None,
+            "last_synced_at": self.last_synced_at.isoformat() if self.last_synced_at else None,
             "source": "local",
         }
 
