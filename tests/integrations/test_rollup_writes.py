@@ -142,17 +142,18 @@ def test_two_calls_opening_the_same_rollup_row_at_once_are_both_counted(make_acc
 
 
 @pytest.mark.django_db
-def test_a_ctm_summary_and_chart_read_the_store_in_four_queries_each(account, django_assert_num_queries):
-    """Who the caller is (the JWT's user), their account, the tokenId with the last sync, the rollups."""
+def test_a_ctm_summary_and_chart_read_the_store_in_three_queries_each(account, django_assert_num_queries):
+    """Who the caller is (the JWT's user with the membership it acts through, one query), the tokenId
+    with the last sync, the rollups."""
     key = Key.objects.create(account=account, username="u", password="p", access_key="a", secret="s")
     CallSyncState.objects.create(account=account, key=key, provider_account_id="25001", last_synced_at=T0)
     call_upsert(account=account, origin=Origin.DELIVERY, event=event("1"))
     client = api_client_for(owner_of(account))
     query = "start_date=2026-03-01&end_date=2026-03-31"
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         summary = client.get(f"{BASE}/{key.pk}/accounts/25001/calls/summary?{query}")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         chart = client.get(f"{BASE}/{key.pk}/accounts/25001/calls/chart?{query}&interval=day")
 
     assert summary.json()["data"]["total"] == 1 and summary.json()["meta"]["last_synced_at"] == T0.isoformat()
@@ -161,14 +162,14 @@ def test_a_ctm_summary_and_chart_read_the_store_in_four_queries_each(account, dj
 
 
 @pytest.mark.django_db
-def test_a_campaigns_summary_reads_the_store_in_five_queries(account, django_assert_num_queries):
-    """The caller, their account, the campaign, its metrics, and which providers it has calls of
-    (one probe per provider of the registry, in one query)."""
+def test_a_campaigns_summary_reads_the_store_in_four_queries(account, django_assert_num_queries):
+    """The caller with the membership it acts through (one query), the campaign, its metrics, and
+    which providers it has calls of (one probe per provider of the registry, in one query)."""
     campaign = Campaign.objects.create(account=account, name="Ads", tracking_numbers=["+15559876543"])
     call_upsert(account=account, origin=Origin.DELIVERY, event=event("1"))
     client = api_client_for(owner_of(account))
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         summary = client.get(f"/v1/campaigns/{campaign.pk}/summary?start_date=2026-03-01&end_date=2026-03-31")
 
     assert summary.json()["data"]["total"] == 1
