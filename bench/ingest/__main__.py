@@ -41,10 +41,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import contextlib
 
 from bench.common import ROOT, conditions, ensure_database, gunicorn_start, percentile, prepare_environment
+from bench.cpu import CpuMeter
 
 PYTHON = sys.executable
 DONE_STATUSES = ("processed", "duplicate", "failed")
 WRK_THREADS = 2
+# Deliveries per endpoint before measuring: each lands on either gunicorn process, so 12 leave about
+# 1 in 4,000 of a process's lookups cold, as in the steady state where every tenant has been heard from.
+WARMUP_ROUNDS = 12
 
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
 os.environ.update(
@@ -324,7 +328,7 @@ def main() -> None:
         lines: dict[str, list[str]] = {}
         for n, name in enumerate(runs):
             if name == "warmup":
-                requests = mix.warmup(tenants, rounds=6, first_call=900_000_000)
+                requests = mix.warmup(tenants, rounds=WARMUP_ROUNDS, first_call=900_000_000)
             else:
                 requests = mix.stream(
                     tenants, calls=per_run_calls, first_call=1 + n * per_run_calls, calls_per_second=200, seed=n
@@ -362,7 +366,6 @@ def main() -> None:
             )
         )
         base, bare = f"http://127.0.0.1:{args.port}", f"http://127.0.0.1:{args.bare_port}"
-        del bare_server
 
         prefork = subprocess.run(["pgrep", "-g", str(worker.pid)], capture_output=True, text=True).stdout.split()
         print(
@@ -382,23 +385,36 @@ def main() -> None:
         wait_drained(args.drain_timeout, also_sent=True)
         wrk(bare, bare_file, duration=2, connections=args.connections)
         print(
-            f"warm-up: {warm['requests']} deliveries, every endpoint of every tenant 6 times (the receivers' "
-            f"lookups as in the steady state), {warm['non_2xx']} not 2xx; drained"
+            f"warm-up: {warm['requests']} deliveries, every endpoint of every tenant {WARMUP_ROUNDS} times (the "
+            f"receivers' lookups as in the steady state), {warm['non_2xx']} not 2xx; drained"
         )
 
         # 1. The acknowledgement path, workers paused.
         first = last_delivery_id()
         pause(workers, signal.SIGSTOP)
         spy = profile(args.profile, "receiver", server.pid, args.duration)
+        meter = CpuMeter({"server": server.pid, "postgres": "postgres", "redis": "redis-server", "wrk": "wrk"})
+        meter.start()
         ack = wrk(base, files["ack"], duration=args.duration, connections=args.connections)
+        ack_cpu = meter.stop()
         spy.wait() if spy else None
+        meter = CpuMeter({"server": bare_server.pid, "postgres": "postgres", "redis": "redis-server", "wrk": "wrk"})
+        meter.start()
         anchor = wrk(bare, bare_file, duration=args.duration, connections=args.connections)
+        anchor_cpu = meter.stop()
         ratio = ack["rate"] / anchor["rate"]
         print(
             f"1. ack path (workers paused): receiver {ack['rate']:.0f} deliveries/s ({ms(ack)}, {ack['non_2xx']} not "
             f"2xx, {ack['socket_errors']} socket errors); bare insert {anchor['rate']:.0f}/s ({ms(anchor)}); "
             f"ratio {ratio:.2f}   (goal >= 0.9)"
         )
+        for label, result, cpu in (("receiver", ack, ack_cpu), ("bare insert", anchor, anchor_cpu)):
+            per = {name: 1000 * seconds / max(1, result["requests"]) for name, seconds in cpu.items()}
+            print(
+                f"   CPU per request, {label}: "
+                + ", ".join(f"{name} {ms_each:.2f} ms" for name, ms_each in per.items())
+                + f" (total {sum(per.values()):.2f} ms; PostgreSQL counts every database on the machine)"
+            )
 
         # 2. The worker on that backlog.
         waiting = backlog()

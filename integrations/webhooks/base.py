@@ -33,6 +33,7 @@ from ctm_integration.client_ip import client_ip
 from ctm_integration.redaction import CREDENTIAL_HEADERS, redact_query
 from integrations.models import WebhookDelivery, WebhookEndpoint
 from integrations.untrusted import storable_text
+from integrations.webhooks.delivery_insert import delivery_insert
 from integrations.webhooks.drain import webhook_drain_request
 from integrations.webhooks.health import webhook_failing_check
 from integrations.webhooks.rejection_limits import rejection_count
@@ -194,24 +195,26 @@ class WebhookReceiverView(View):
     def store(self, request: HttpRequest, body: bytes, verdict: Verdict, *, crash: str = "") -> WebhookDelivery:
         # One autocommitted INSERT: the row is durable before the answer, and before any enqueue.
         accepted = verdict.status == WebhookDelivery.Status.PENDING
-        delivery = WebhookDelivery.objects.create(
-            provider=self.provider,
-            endpoint=verdict.endpoint,
-            account=verdict.account,
-            remote_ip=client_ip(request),
-            path=storable_text(request.path)[:500],
-            query_string=storable_text(redact_query(request.META.get("QUERY_STRING", "")))[:1000],
-            headers=stored_headers(request),
-            body=body if accepted else body[:REJECTED_BODY_BYTES],
-            body_size=len(body),
-            body_sha256=hashlib.sha256(body).hexdigest(),
-            valid=accepted,
-            error_code=verdict.code,
-            last_error=verdict.message if verdict.http_status >= 400 else "",
-            traceback=crash,
-            event=verdict.event,
-            dedupe_key=verdict.dedupe_key,
-            status=verdict.status,
+        delivery = delivery_insert(
+            WebhookDelivery(
+                provider=self.provider,
+                endpoint=verdict.endpoint,
+                account=verdict.account,
+                remote_ip=client_ip(request),
+                path=storable_text(request.path)[:500],
+                query_string=storable_text(redact_query(request.META.get("QUERY_STRING", "")))[:1000],
+                headers=stored_headers(request),
+                body=body if accepted else body[:REJECTED_BODY_BYTES],
+                body_size=len(body),
+                body_sha256=hashlib.sha256(body).hexdigest(),
+                valid=accepted,
+                error_code=verdict.code,
+                last_error=verdict.message if verdict.http_status >= 400 else "",
+                traceback=crash,
+                event=verdict.event,
+                dedupe_key=verdict.dedupe_key,
+                status=verdict.status,
+            )
         )
         if delivery.valid:
             # robust: a broker failure is logged, never raised; the sweeper asks again later.
