@@ -17,6 +17,7 @@ from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
 from accounts.models import Account
+from integrations.bulk_writes import rows_update
 from integrations.call_changes import CallChange, Origin, call_changes_publish
 from integrations.events import CallEvent, CallEventKind, CallStatus
 from integrations.models import (
@@ -314,7 +315,7 @@ def calls_upsert_accounts(
         for call, _ in changed:
             call.updated_at = now
         fields = [*MERGED_FIELDS, *FINAL_FIELDS, *PAYLOAD_FIELDS, "campaign", "updated_at"]
-        Call.objects.bulk_update([call for call, _ in changed], fields)
+        rows_update(Call, [call for call, _ in changed], fields)
     rollups_apply(
         before=[facts for _, facts in changed],
         after=[
