@@ -17,6 +17,7 @@ from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
 from accounts.models import Account
+from integrations.bulk_writes import rows_update
 from integrations.call_changes import CallChange, Origin, call_changes_publish
 from integrations.events import CallEvent, CallEventKind, CallStatus
 from integrations.models import (
@@ -314,14 +315,7 @@ def calls_upsert_accounts(
         for call, _ in changed:
             call.updated_at = now
         fields = [*MERGED_FIELDS, *FINAL_FIELDS, *PAYLOAD_FIELDS, "campaign", "updated_at"]
-        if len(changed) == 1:
-            # One call (a delivery's usual batch): a plain UPDATE. bulk_update's CASE WHEN per field
-            # costs several milliseconds of Python to build, whatever the number of calls.
-            ((call, _),) = changed
-            attnames = (Call._meta.get_field(name).attname for name in fields)  # campaign_id: no campaign read
-            Call.objects.filter(pk=call.pk).update(**{name: getattr(call, name) for name in attnames})
-        else:
-            Call.objects.bulk_update([call for call, _ in changed], fields)
+        rows_update(Call, [call for call, _ in changed], fields)
     rollups_apply(
         before=[facts for _, facts in changed],
         after=[
