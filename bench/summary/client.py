@@ -22,7 +22,7 @@ class ApiClient:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         answer = self._send("POST", "/v1/auth/token", {"email": email, "password": password})
         self.access, self.refresh = answer["data"]["access"], answer["data"]["refresh"]
-        self.token_at = time.monotonic()
+        self.token_at = self.used_at = time.monotonic()
         self.account_id = account_id
 
     def _send(self, method: str, path: str, payload: dict | None = None, headers: dict | None = None) -> dict:
@@ -37,13 +37,21 @@ class ApiClient:
 
     def _fresh_token(self) -> None:
         if time.monotonic() - self.token_at > TOKEN_SECONDS:
+            self._reconnect_if_idle()
             answer = self._send("POST", "/v1/auth/token/refresh", {"refresh": self.refresh})
             self.access, self.refresh = answer["data"]["access"], answer["data"]["refresh"]
             self.token_at = time.monotonic()
 
+    def _reconnect_if_idle(self) -> None:
+        """gunicorn closes a keep-alive connection idle for 30 s: open a new one before timing."""
+        if time.monotonic() - self.used_at > 20:
+            self.connection.close()
+            self.connection.connect()
+
     def get(self, path: str) -> tuple[float, bytes]:
         """One timed GET (ms from sending the request to the last byte of the body) and its body."""
         self._fresh_token()
+        self._reconnect_if_idle()
         headers = {"Authorization": f"Bearer {self.access}"}
         if self.account_id:
             headers["X-Account-Id"] = self.account_id
@@ -52,17 +60,20 @@ class ApiClient:
         response = self.connection.getresponse()
         body = response.read()
         elapsed = (time.perf_counter() - t0) * 1000
+        self.used_at = time.monotonic()
         if response.status != 200:
             raise RuntimeError(f"GET {path}: {response.status} {body[:300]!r}")
         return elapsed, body
 
     def get_plain(self, path: str) -> float:
         """A timed GET without credentials (the stack's floor: /healthz)."""
+        self._reconnect_if_idle()
         t0 = time.perf_counter()
         self.connection.request("GET", path)
         response = self.connection.getresponse()
         response.read()
         elapsed = (time.perf_counter() - t0) * 1000
+        self.used_at = time.monotonic()
         assert response.status == 200, response.status
         return elapsed
 
