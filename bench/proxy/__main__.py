@@ -81,7 +81,7 @@ def main() -> None:
             env={"DEBUG": "false", "LOG_LEVEL": "INFO", "CTM_API_BASE_URL": sandbox_url, "JWT_ACCESS_MINUTES": "120"},
         )
         conditions(args, sandbox_url)
-        workers = [int(p) for p in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()]
+        workers = children(server.pid)
         measure(args, f"http://127.0.0.1:{args.port}", sandbox_url, workers=workers, sandbox_pid=sandbox.pid)
     finally:
         if server is not None:
@@ -133,6 +133,17 @@ class Side:
         if timed:
             self.times.append((time.perf_counter() - t0) * 1000)
         return result
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+    return found
 
 
 def cpu_ms(pids: list[int]) -> float:
