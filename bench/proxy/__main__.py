@@ -81,7 +81,8 @@ def main() -> None:
             env={"DEBUG": "false", "LOG_LEVEL": "INFO", "CTM_API_BASE_URL": sandbox_url, "JWT_ACCESS_MINUTES": "120"},
         )
         conditions(args, sandbox_url)
-        measure(args, f"http://127.0.0.1:{args.port}", sandbox_url)
+        workers = children(server.pid)
+        measure(args, f"http://127.0.0.1:{args.port}", sandbox_url, workers=workers, sandbox_pid=sandbox.pid)
     finally:
         if server is not None:
             server.terminate()
@@ -134,7 +135,27 @@ class Side:
         return result
 
 
-def measure(args, base: str, sandbox_url: str) -> None:
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+    return found
+
+
+def cpu_ms(pids: list[int]) -> float:
+    """CPU time (user + system) the processes have used, in ms (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def measure(args, base: str, sandbox_url: str, *, workers: list[int], sandbox_pid: int) -> None:
     import requests
 
     from integrations.providers.ctm.client import CtmClient
@@ -216,7 +237,7 @@ def measure(args, base: str, sandbox_url: str) -> None:
     print(f"\nlatency per request, ms ({args.samples} sequential requests per side; added = ours - sandbox):")
     print(
         f"  {'endpoint':<22} {'sandbox p50':>11} {'p99':>6}   {'our API p50':>11} {'p99':>6}   "
-        f"{'added p50':>9} {'p99':>6}   CTM connections"
+        f"{'added p50':>9} {'p99':>6}   CPU ms/request: gunicorn, sandbox   CTM connections"
     )
     verdicts = {}
     for name, (ctm_requests, direct_fetch, api_fetch, agree) in endpoints.items():
@@ -227,10 +248,13 @@ def measure(args, base: str, sandbox_url: str) -> None:
             direct.once(timed=False)
             through.once(timed=False)
         sandbox_control(sandbox_url, "reset", method="POST")  # it keeps every request it saw
+        ours_before, sandbox_before = cpu_ms(workers), cpu_ms([sandbox_pid])
         for n in range(args.samples):
             first, second = (direct, through) if n % 2 == 0 else (through, direct)
             first.once(timed=True)
             second.once(timed=True)
+        ours_cpu = (cpu_ms(workers) - ours_before) / args.samples
+        sandbox_cpu = (cpu_ms([sandbox_pid]) - sandbox_before) / (2 * args.samples)  # it served both sides
         before = sandbox_control(sandbox_url, "connections")["connections"]
         for _ in range(50):
             through.once(timed=False)
@@ -240,7 +264,7 @@ def measure(args, base: str, sandbox_url: str) -> None:
         verdicts[name] = o99 - d99
         print(
             f"  {name:<22} {d50:11.2f} {d99:6.2f}   {o50:11.2f} {o99:6.2f}   {o50 - d50:9.2f} {o99 - d99:6.2f}   "
-            f"{opened} new for {50 * ctm_requests} requests"
+            f"{ours_cpu:23.2f} {sandbox_cpu:8.2f}   {opened} new for {50 * ctm_requests} requests"
         )
     print(f"\ngoal: added latency p99 <= {GOAL_MS:g} ms for accounts, calls and trackers")
     for name, added in verdicts.items():

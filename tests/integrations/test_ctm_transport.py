@@ -70,3 +70,50 @@ def test_a_401_for_one_caller_leaves_another_callers_requests_working(api, ctm, 
 
     assert other_api.get(f"{BASE}/{theirs}/accounts").json()["code"] == "TOKEN_INVALIDATED"
     assert api.get(f"{BASE}/{mine}/accounts").status_code == 200
+
+
+def _in_a_new_thread(function):
+    """Run `function` in a thread of its own (a thread's first CTM request makes its session)."""
+    import threading
+
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = function()
+        except Exception as exc:  # handed to the test
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=30)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def test_the_environments_http_proxy_is_used_for_every_request(ctm_sandbox, monkeypatch):
+    """The sandbox plays the proxy: it answers the absolute URL a proxy receives."""
+    from integrations.providers.ctm.client import CtmClient, CtmCredentials
+    from integrations.providers.ctm.errors import CtmConnectionError
+
+    demo = next(iter(ctm_sandbox.world.logins.values()))
+    proxy = ctm_sandbox.base_url.split("/api/")[0]
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+
+    def list_twice():
+        client = CtmClient(
+            credentials=CtmCredentials(access_key=demo.access_key, secret=demo.secret),
+            base_url="http://ctm.invalid/api/v1",  # resolves nowhere: only the proxy can answer
+            max_retries=0,
+        )
+        return [client.list_accounts()["page"], client.list_accounts()["page"]]
+
+    assert _in_a_new_thread(list_twice) == [1, 1]
+    assert ctm_sandbox.requests_seen[-2:] == [("GET", "/accounts.json"), ("GET", "/accounts.json")]
+
+    monkeypatch.setenv("NO_PROXY", "ctm.invalid")
+    with pytest.raises(CtmConnectionError):
+        _in_a_new_thread(list_twice)

@@ -6,9 +6,11 @@ client sends each request's credentials with the request itself, and the session
 (one tenant's CTM cookie is never sent on another's request).
 """
 
+import copy
 import os
 import threading
 from http.cookiejar import DefaultCookiePolicy
+from urllib.parse import urlsplit
 
 import requests
 
@@ -25,8 +27,27 @@ class NoCookies(DefaultCookiePolicy):
         return False
 
 
+class EnvironmentOnceSession(requests.Session):
+    """A Session that reads the environment's proxy and CA bundle settings once per host instead of
+    on every request (requests scans os.environ for them each time: ~0.2 ms a request here). The
+    environment is the process's configuration; it does not change while it runs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._environment: dict[tuple[str, str], dict] = {}
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):
+        if proxies or stream is not None or verify is not None or cert is not None:
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        parts = urlsplit(url)
+        where = (parts.scheme, parts.netloc)
+        if where not in self._environment:
+            self._environment[where] = super().merge_environment_settings(url, {}, None, None, None)
+        return copy.deepcopy(self._environment[where])
+
+
 def http_session_new() -> requests.Session:
-    session = requests.Session()
+    session = EnvironmentOnceSession()
     session.headers.update(HEADERS)
     session.cookies.set_policy(NoCookies())
     return session
