@@ -7,6 +7,39 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/ctm_bench"
+# The calls table's columns in the order the benches COPY them (every one but the id).
+CALL_COLUMNS = [
+    "account_id",
+    "provider",
+    "provider_call_id",
+    "provider_account_id",
+    "tracking_number",
+    "caller_number",
+    "source",
+    "direction",
+    "status",
+    "started_at",
+    "duration",
+    "talk_time",
+    "is_first_time_caller",
+    "recording_url",
+    "campaign_id",
+    "raw",
+    "normalization_notes",
+    "caller_name",
+    "caller_location",
+    "transcript",
+    "voicemail",
+    "keywords",
+    "scoring",
+    "attribution",
+    "tags",
+    "notes",
+    "provisional",
+    "completed",
+    "created_at",
+    "updated_at",
+]
 
 
 def prepare_environment(settings_module: str = "ctm_integration.settings") -> None:

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from bench.common import ensure_database, gunicorn_start, percentile, prepare_environment
+from bench.common import CALL_COLUMNS, ensure_database, gunicorn_start, percentile, prepare_environment
 
 prepare_environment()
 
@@ -145,38 +145,7 @@ def load(calls: int):
 
     now = datetime.now(UTC)
     span = 365 * 86400
-    columns = [
-        "account_id",
-        "provider",
-        "provider_call_id",
-        "provider_account_id",
-        "tracking_number",
-        "caller_number",
-        "source",
-        "direction",
-        "status",
-        "started_at",
-        "duration",
-        "talk_time",
-        "is_first_time_caller",
-        "recording_url",
-        "campaign_id",
-        "raw",
-        "normalization_notes",
-        "caller_name",
-        "caller_location",
-        "transcript",
-        "voicemail",
-        "keywords",
-        "scoring",
-        "attribution",
-        "tags",
-        "notes",
-        "provisional",
-        "completed",
-        "created_at",
-        "updated_at",
-    ]
+    columns = CALL_COLUMNS
     table = connection.ops.quote_name(Call._meta.db_table)
     copy_sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
     with transaction.atomic(), connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:

@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
+from bench.common import CALL_COLUMNS
+
 VERSION = 1  # bump when the generator changes: the key changes and the data set is loaded again
 DAY_ORDER = 2  # bump when the rollups' order on disk changes: they are ordered again, nothing reloaded
 PREFIX = "bench-summary"
@@ -35,38 +37,6 @@ STATUSES = ["answered"] * 64 + ["missed"] * 20 + ["canceled"] * 9 + ["failed"] *
 # Calls by local hour (business hours) and by weekday (Monday first).
 HOUR_WEIGHTS = [1, 1, 1, 1, 1, 2, 4, 8, 14, 18, 20, 20, 18, 18, 19, 18, 16, 12, 8, 6, 4, 3, 2, 1]
 WEEKDAY_WEIGHTS = [10, 10, 10, 10, 9, 5, 3]
-CALL_COLUMNS = [
-    "account_id",
-    "provider",
-    "provider_call_id",
-    "provider_account_id",
-    "tracking_number",
-    "caller_number",
-    "source",
-    "direction",
-    "status",
-    "started_at",
-    "duration",
-    "talk_time",
-    "is_first_time_caller",
-    "recording_url",
-    "campaign_id",
-    "raw",
-    "normalization_notes",
-    "caller_name",
-    "caller_location",
-    "transcript",
-    "voicemail",
-    "keywords",
-    "scoring",
-    "attribution",
-    "tags",
-    "notes",
-    "provisional",
-    "completed",
-    "created_at",
-    "updated_at",
-]
 
 
 @dataclass(frozen=True)
