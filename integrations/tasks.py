@@ -4,6 +4,7 @@
 import time
 
 from celery import shared_task
+from django.conf import settings
 
 from integrations.webhooks import drain_gate, processing
 from integrations.webhooks.drain import DRAIN_TASK, webhook_drain_request
@@ -24,11 +25,17 @@ def webhook_deliveries_drain(self) -> int:
     """Process waiting deliveries in batches until none is left (or a minute has passed)."""
     drain_gate.gate_release()  # deliveries stored from now on ask for another drain
     handled = 0
+    helped = False
     deadline = time.monotonic() + DRAIN_RUN_SECONDS
     while time.monotonic() < deadline:
         batch = processing.webhook_deliveries_process()
         if batch:
             handled += len(batch)
+            if not helped and len(batch) >= settings.WEBHOOK_BATCH_SIZE:
+                # A backlog: ask for a second drain, so that another worker process takes batches
+                # beside this one (claims skip each other's rows) instead of idling.
+                helped = True
+                webhook_drain_request()
             continue
         if processing.webhook_deliveries_waiting():
             # Waiting rows we could not claim: another worker holds them, or one that was killed

@@ -173,3 +173,37 @@ def test_a_burst_of_deliveries_queues_one_drain_task_not_one_per_delivery(client
     finally:
         broker.flushdb()
     assert WebhookDelivery.objects.filter(status="pending").count() == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_drain_that_finds_a_backlog_asks_another_worker_process_to_help(client, endpoint, settings):
+    """A full batch means more is waiting: the drain queues a second one (once), so that the other
+    worker process takes batches beside it; a drain that finds less than a batch asks for nobody."""
+    import time
+
+    import redis
+
+    from integrations.tasks import webhook_deliveries_drain
+
+    settings.WEBHOOK_BATCH_SIZE = 3
+    broker = redis.Redis.from_url(os.environ["REDIS_URL"])
+    try:
+        for n in range(2):
+            assert deliver(client, endpoint_url(endpoint), {**END, "id": 7200 + n}).status_code == 200
+        time.sleep(0.3)  # the receiving process's last drain request is sent at the end of its interval
+        broker.flushdb()  # what was queued for them, and the gate
+        webhook_deliveries_drain.apply()
+        time.sleep(0.3)  # longer than a process's interval between drain requests
+        assert broker.llen("celery") == 0  # two deliveries: less than a batch
+
+        for n in range(7):
+            assert deliver(client, endpoint_url(endpoint), {**END, "id": 7300 + n}).status_code == 200
+        time.sleep(0.3)
+        broker.flushdb()
+        webhook_deliveries_drain.apply()
+        assert wait_for(lambda: broker.llen("celery") == 1, timeout=2)  # one helper, not one per batch
+        time.sleep(0.3)
+        assert broker.llen("celery") == 1
+    finally:
+        broker.flushdb()
+    assert WebhookDelivery.objects.filter(status="processed").count() == 9
